@@ -1,0 +1,61 @@
+# The commands a newcomer runs. The Makefile makes its own virtual environment in .venv, so
+# nothing depends on what happens to be installed on the machine.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= dist
+CONTENT ?= content
+
+.PHONY: build test lint format docs bench tools clean help
+
+help:
+	@echo "make build   validate content/ and build every format into $(OUT)/"
+	@echo "make test    lint, type-check and run the whole test suite"
+	@echo "make lint    ruff and mypy only"
+	@echo "make docs    regenerate the generated parts of docs/"
+	@echo "make bench   run the benchmarks and print their figures"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Command-line tools some tests use to read PDFs back (pdftotext, pdffonts, qpdf). Installed
+# with apt when we are root and they are missing; otherwise those tests skip and say why.
+tools:
+	@if ! command -v pdftotext >/dev/null 2>&1 || ! command -v qpdf >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing poppler-utils and qpdf"; \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils qpdf >/dev/null; \
+	  else \
+	    echo "poppler-utils/qpdf missing and cannot be installed here: PDF checks will skip"; \
+	  fi; \
+	fi
+
+build: $(STAMP)
+	$(BIN)/sciatica-pipeline build $(CONTENT) --out $(OUT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: $(STAMP)
+	$(BIN)/python -m sciatica_pipeline.docs_gen
+
+test: $(STAMP) tools lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) tools
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,5 @@
+"""Allows `python -m sciatica_pipeline`."""
+
+from .cli import main
+
+main()

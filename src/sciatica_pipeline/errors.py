@@ -1,0 +1,68 @@
+"""User-facing failures: each problem says where (file and JSON pointer, or row and column)
+and what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+# Control characters (a newline in a JSON key, say) would break "one line per problem".
+_ESCAPES = {c: f"\\x{c:02x}" for c in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters written as escapes, so it prints on one line."""
+    return text.translate(_ESCAPES)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in content or patient data.
+
+    :param file: the file as the user named it, for example `content/exercises/bridging.json`.
+    :param where: a JSON pointer (`/dosage/reps`), `line 3, column 5`, `row 4, column tz`, or ""
+        when the problem concerns the whole file.
+    :param message: what is wrong, in plain words, and where it helps, how to fix it.
+    :param level: `error` stops a build; `warning` is reported (and fails with `--strict`).
+    """
+
+    file: str
+    where: str
+    message: str
+    level: Level = "error"
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.where:
+            parts.append(self.where)
+        if self.level == "warning":
+            parts.append("warning")
+        parts.append(self.message)
+        return one_line(": ".join(parts))
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        """Order problems by file, then position, so reports read top to bottom."""
+        return (self.file, self.where, self.message)
+
+
+def sorted_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """Problems in report order, duplicates removed."""
+    return tuple(sorted(set(problems), key=lambda p: p.sort_key))
+
+
+class PipelineError(Exception):
+    """Base class of the errors a person caused and can fix; the CLI exits 1 on them."""
+
+
+class ContentError(PipelineError):
+    """The content bundle has problems; `problems` lists every one of them."""
+
+    def __init__(self, problems: Iterable[Problem], source: str) -> None:
+        self.problems = sorted_problems(problems)
+        self.source = source
+        errors = sum(1 for p in self.problems if p.level == "error")
+        super().__init__(f"{source}: {errors} problem(s) in the content")
