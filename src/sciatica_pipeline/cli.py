@@ -10,12 +10,18 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .errors import ContentError, PipelineError, Problem
-from .validation import Report, validate
+
+if TYPE_CHECKING:
+    from .plugins import PluginHost
+    from .validation import Report
+
+# Library modules (jsonschema, plugins, exporters) are imported inside the commands that use
+# them, so `--help` and `--version` stay fast.
 
 
 class _Group(click.Group):
@@ -75,12 +81,45 @@ def _summary(source: str, problems: Sequence[Problem]) -> str:
     envvar="SCIATICA_PIPELINE_DEBUG",
     help="Show a traceback when something fails (for developers).",
 )
-def cli(debug: bool) -> None:
+@click.option(
+    "--plugins-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="plugins",
+    show_default=True,
+    envvar="SCIATICA_PIPELINE_PLUGINS_DIR",
+    help="Folder of local plugin files (*.py) to load.",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, plugins_dir: Path) -> None:
     """Publish one reviewed body of sciatica exercise-therapy content to every channel a
     patient or record system needs: PDF booklets, calendars, EHR CSV and SMS.
 
     Start with `sciatica-pipeline validate` after editing content, then `build`.
     """
+    ctx.obj = _State(plugins_dir)
+
+
+class _State:
+    """Per-invocation state: plugins are loaded on first use, so --help loads none."""
+
+    def __init__(self, plugins_dir: Path) -> None:
+        self.plugins_dir = plugins_dir
+        self._host: PluginHost | None = None
+
+    def host(self) -> PluginHost:
+        if self._host is None:
+            from .plugins import load_plugins
+
+            self._host = load_plugins(self.plugins_dir)
+            for problem in self._host.problems:
+                click.echo(f"warning: {problem}", err=True)
+        return self._host
+
+
+def _host() -> PluginHost:
+    state = click.get_current_context().find_object(_State)
+    assert state is not None
+    return state.host()
 
 
 content_argument = click.argument(
@@ -106,7 +145,9 @@ def validate_command(content_dir: Path, strict: bool) -> None:
     Each problem is one line: the file, the JSON pointer (or line and column) and what is
     wrong. Exits 1 when there is an error (or, with --strict, a warning).
     """
-    report = validate(content_dir)
+    from .validation import validate
+
+    report = validate(content_dir, checks=_host().content_checks())
     _report_or_fail(report, strict=strict)
     bundle = report.bundle
     assert bundle is not None
@@ -124,6 +165,35 @@ def validate_command(content_dir: Path, strict: bool) -> None:
     click.echo(f"{content_dir}: valid{warned}. {manifest.title} {manifest.version}: {counts}.")
 
 
+def _parse_settings(
+    settings: Sequence[str], host: PluginHost, formats: Sequence[str]
+) -> dict[str, dict[str, str]]:
+    """`--set pdf.paper=a4` values, checked against what each exporter accepts."""
+    options: dict[str, dict[str, str]] = {}
+    for setting in settings:
+        target, sep, value = setting.partition("=")
+        name, dot, key = target.partition(".")
+        if not sep or not dot or not name or not key:
+            raise click.BadParameter(
+                f"{setting!r} should look like FORMAT.OPTION=VALUE, for example pdf.paper=a4",
+                param_hint="--set",
+            )
+        if name not in formats:
+            raise click.BadParameter(
+                f"{name!r} is not one of the formats being built ({', '.join(formats)})",
+                param_hint="--set",
+            )
+        accepted = host.exporter(name).options
+        if key not in accepted:
+            known = ", ".join(sorted(accepted)) or "none"
+            raise click.BadParameter(
+                f"the {name} format has no option {key!r} (its options: {known})",
+                param_hint="--set",
+            )
+        options.setdefault(name, {})[key] = value
+    return options
+
+
 @cli.command("build")
 @content_argument
 @click.option(
@@ -132,16 +202,124 @@ def validate_command(content_dir: Path, strict: bool) -> None:
     default="dist",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="The output folder.",
+    help="The output folder; it is replaced as a whole when the build succeeds.",
 )
-def build_command(content_dir: Path, out_dir: Path) -> None:
-    """Validate CONTENT_DIR and build every available format into --out."""
-    report = validate(content_dir)
-    _report_or_fail(report, strict=False)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="NAME",
+    help="Build only this format (repeat for several). Default: every format.",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="FORMAT.OPTION=VALUE",
+    help="Set an exporter option, for example pdf.paper=a4 (see `formats`).",
+)
+@click.option("--strict", is_flag=True, help="Treat content warnings as errors.")
+def build_command(
+    content_dir: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    settings: tuple[str, ...],
+    strict: bool,
+) -> None:
+    """Validate CONTENT_DIR (default: ./content) and build every format into --out.
+
+    Each format gets its own subfolder, and manifest.json lists every file with its size and
+    sha256. Output goes to a temporary folder first and replaces --out only when every format
+    succeeded. Two builds of the same content are byte-identical (SOURCE_DATE_EPOCH sets the
+    timestamp; by default it is the content's review date).
+    """
+    from .build import build
+    from .validation import validate
+
+    host = _host()
+    available = sorted(host.exporters)
+    unknown = [f for f in formats if f not in host.exporters]
+    if unknown:
+        raise click.BadParameter(
+            f"no format named {', '.join(map(repr, unknown))}; available: "
+            + (", ".join(available) or "none"),
+            param_hint="--format",
+        )
+    chosen = list(dict.fromkeys(formats)) or available
+    if not chosen:
+        raise click.ClickException(
+            "no exporter plugins are available, so there is nothing to build"
+        )
+    options = _parse_settings(settings, host, chosen)
+    report = validate(content_dir, checks=host.content_checks())
+    _report_or_fail(report, strict=strict)
+    assert report.bundle is not None
+    exporters = [(host.exporter(name), host.exporter_plugin[name]) for name in chosen]
+    result = build(report.bundle, exporters, out_dir, options=options)
+    for name in chosen:
+        count = len(result.artifacts[name])
+        click.echo(f"{name}: {_count(count, 'file')} in {out_dir / name}")
     click.echo(
-        f"{content_dir}: valid. No output formats are available yet: the PDF, calendar, CSV "
-        f"and SMS exporters are not written yet, so nothing was written to {out_dir}."
+        f"Built {_count(len(chosen), 'format')} into {out_dir} (see {out_dir}/manifest.json)."
     )
+
+
+@cli.command("formats")
+def formats_command() -> None:
+    """List the available output formats with their descriptions and options."""
+    host = _host()
+    if not host.exporters:
+        click.echo("No formats are available: no exporter plugin is loaded.")
+        return
+    width = max(len(name) for name in host.exporters)
+    for name in sorted(host.exporters):
+        exporter = host.exporter(name)
+        scope = "bundle and patients" if exporter.needs == "patients" else "bundle"
+        click.echo(f"{name:<{width}}  {exporter.description} [{scope}]")
+        for key, help_text in sorted(exporter.options.items()):
+            click.echo(f"{'':<{width}}    --set {name}.{key}=...  {help_text}")
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def plugins_command(as_json: bool) -> None:
+    """List every loaded plugin: version, where it came from, and what it provides."""
+    import json
+
+    host = _host()
+    if as_json:
+        data = {
+            "plugins": [
+                {
+                    "name": i.name,
+                    "version": i.version,
+                    "origin": i.origin,
+                    "location": i.location,
+                    "formats": list(i.formats),
+                    "checks": list(i.checks),
+                }
+                for i in host.infos
+            ],
+            "skipped": [
+                {"name": p.plugin, "location": p.location, "reason": p.reason}
+                for p in host.problems
+            ],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    rows = [("NAME", "VERSION", "SOURCE", "PROVIDES")]
+    for i in host.infos:
+        source = i.origin if i.origin == "built-in" else f"{i.origin}: {i.location}"
+        provides = ", ".join([*i.formats, *(f"check {c}" for c in i.checks)]) or "-"
+        rows.append((i.name, i.version, source, provides))
+    widths = [max(len(r[c]) for r in rows) for c in range(3)]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True))
+            + "  "
+            + row[3]
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
