@@ -15,7 +15,9 @@ from pathlib import Path
 def main() -> int:
     only = set(sys.argv[1:])
     folder = Path(__file__).parent
-    names = sorted(m.name for m in pkgutil.iter_modules([str(folder)]) if m.name != "common")
+    names = sorted(
+        m.name for m in pkgutil.iter_modules([str(folder)]) if m.name not in {"common", "__main__"}
+    )
     for name in names:
         if only and name not in only:
             continue
