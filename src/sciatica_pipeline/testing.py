@@ -57,7 +57,7 @@ def _read_pdf(artifact: Artifact) -> str:
             path = Path(tmp) / "artifact.pdf"
             path.write_bytes(artifact.data)
             done = subprocess.run(
-                ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+                ["pdftotext", "-enc", "UTF-8", str(path), "-"],
                 check=True,
                 capture_output=True,
             )
