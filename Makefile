@@ -38,6 +38,7 @@ tools:
 
 build: $(STAMP)
 	$(BIN)/sciatica-pipeline build $(CONTENT) --out $(OUT)
+	$(BIN)/sciatica-pipeline patients $(CONTENT)/examples/patients.csv --content $(CONTENT) --out $(OUT)/patients
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

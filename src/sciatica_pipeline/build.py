@@ -76,7 +76,7 @@ def render_all(
         except Exception as exc:
             failures.append((*label, f"{type(exc).__name__}: {exc}"))
             continue
-        problem = _artifact_problem(artifacts)
+        problem = artifact_problem(artifacts)
         if problem:
             failures.append((*label, problem))
             continue
@@ -86,7 +86,8 @@ def render_all(
     return rendered
 
 
-def _artifact_problem(artifacts: Sequence[object]) -> str | None:
+def artifact_problem(artifacts: Sequence[object]) -> str | None:
+    """Why a list of rendered artifacts cannot be written (None when it can)."""
     seen: set[str] = set()
     for artifact in artifacts:
         if not isinstance(artifact, Artifact) or not isinstance(artifact.data, bytes):

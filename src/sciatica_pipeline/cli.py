@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import ContentError, PipelineError, Problem
+from .errors import PipelineError, Problem, ProblemsError
 
 if TYPE_CHECKING:
     from .plugins import PluginHost
@@ -32,7 +32,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except ContentError as exc:
+        except ProblemsError as exc:
             _print_problems(exc.problems)
             raise click.ClickException(_summary(exc.source, exc.problems)) from exc
         except PipelineError as exc:
@@ -246,6 +246,8 @@ def build_command(
             + (", ".join(available) or "none"),
             param_hint="--format",
         )
+    # By default every format with bundle-level output; per-patient-only formats (a calendar)
+    # are built by `patients`.
     chosen = list(dict.fromkeys(formats)) or available
     if not chosen:
         raise click.ClickException(
@@ -259,10 +261,285 @@ def build_command(
     result = build(report.bundle, exporters, out_dir, options=options)
     for name in chosen:
         count = len(result.artifacts[name])
-        click.echo(f"{name}: {_count(count, 'file')} in {out_dir / name}")
+        if count:
+            click.echo(f"{name}: {_count(count, 'file')} in {out_dir / name}")
+        else:
+            click.echo(f"{name}: per-patient only; run `sciatica-pipeline patients` for it")
     click.echo(
         f"Built {_count(len(chosen), 'format')} into {out_dir} (see {out_dir}/manifest.json)."
     )
+
+
+def _patient_formats(host: PluginHost, formats: Sequence[str]) -> list[str]:
+    per_patient = sorted(n for n, e in host.exporters.items() if e.needs == "patients")
+    unknown = [f for f in formats if f not in per_patient]
+    if unknown:
+        raise click.BadParameter(
+            f"no per-patient format named {', '.join(map(repr, unknown))}; available: "
+            + (", ".join(per_patient) or "none"),
+            param_hint="--format",
+        )
+    chosen = list(dict.fromkeys(formats)) or per_patient
+    if not chosen:
+        raise click.ClickException("no per-patient exporter plugin is available")
+    return chosen
+
+
+def _print_record_problems(record: Any) -> None:
+    for problem in record.problems:
+        click.echo(str(problem), err=True)
+
+
+@cli.command("patients")
+@click.argument(
+    "patients_file",
+    default="content/examples/patients.csv",
+    type=click.Path(dir_okay=False, allow_dash=True),
+)
+@click.option(
+    "--content",
+    "content_dir",
+    default="content",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The content folder.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="dist/patients",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder: one private subfolder per patient.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="NAME",
+    help="Only this per-patient format (repeatable).",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="FORMAT.OPTION=VALUE",
+    help="Set an exporter option.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: every core).",
+)
+def patients_command(
+    patients_file: str,
+    content_dir: Path,
+    out_dir: Path,
+    formats: tuple[str, ...],
+    settings: tuple[str, ...],
+    jobs: int | None,
+) -> None:
+    """Write every per-patient format for every patient of PATIENTS_FILE.
+
+    PATIENTS_FILE is CSV (with a header row), JSON (a list) or JSON Lines; `-` reads standard
+    input; the default is the bundled example. Each patient gets a folder in --out, readable
+    by the owner only, replaced atomically on every run. A bad record is reported with its row
+    and column and skipped; the good patients are still written, and the run exits 1.
+    """
+    import os
+
+    from .build import build_time
+    from .patients import read_patients
+    from .roster import RosterJob, prepare, run_roster
+    from .validation import load_bundle
+
+    state = click.get_current_context().find_object(_State)
+    assert state is not None
+    host = _host()
+    chosen = _patient_formats(host, formats)
+    options = _parse_settings(settings, host, chosen)
+    bundle = load_bundle(content_dir)
+    jobs = jobs or os.cpu_count() or 1
+    job = RosterJob(
+        content_dir, state.plugins_dir, tuple(chosen), options, build_time(bundle), out_dir
+    )
+    prepare(job, bundle, [host.exporter(name) for name in chosen])
+    records = read_patients(patients_file, bundle)
+    with _progress_bar() as bar:
+
+        def on_outcome(outcome: Any) -> None:
+            bar.update(1)
+            if outcome.error:  # names the patient by id only
+                click.echo(
+                    f"{patients_file}: patient {outcome.patient_id}: {outcome.error}", err=True
+                )
+
+        summary = run_roster(
+            job, records, jobs=jobs, on_bad_record=_print_record_problems, on_outcome=on_outcome
+        )
+    click.echo(f"Wrote {_count(summary.written, 'patient')} ({', '.join(chosen)}) into {out_dir}.")
+    if not summary.ok:
+        problems = []
+        if summary.bad_records:
+            problems.append(f"{_count(summary.bad_records, 'record')} had problems")
+        if summary.failed:
+            problems.append(f"{_count(summary.failed, 'patient')} could not be written")
+        raise click.ClickException(
+            f"{patients_file}: {' and '.join(problems)} (see above); fix them and run again."
+        )
+
+
+class _NoBar:
+    """Stands in for a progress bar when stderr is not a terminal."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _progress_bar() -> Any:
+    if sys.stderr.isatty():
+        return click.progressbar(length=None, label="Patients", file=sys.stderr, show_pos=True)
+    return _NoBar()
+
+
+def _parse_times(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    return [t for t in value.replace(";", ",").replace(" ", ",").split(",") if t]
+
+
+@cli.command("calendar")
+@click.option("--plan", "plan_id", required=True, help="The plan's id, for example sciatica-plan.")
+@click.option(
+    "--start", "start_date", required=True, metavar="YYYY-MM-DD", help="The first day of week 1."
+)
+@click.option(
+    "--tz",
+    "timezone",
+    required=True,
+    metavar="ZONE",
+    help="IANA time zone, for example America/New_York.",
+)
+@click.option(
+    "--times",
+    required=True,
+    callback=_parse_times,
+    metavar="HH:MM,HH:MM",
+    help="One local time per daily session, for example 08:00,18:00.",
+)
+@click.option(
+    "--patient-id",
+    default="patient",
+    show_default=True,
+    help="Opaque id; keeps event ids stable across runs.",
+)
+@click.option("--name", default=None, help="The patient's name (optional).")
+@click.option(
+    "--lead",
+    "reminder_minutes",
+    type=int,
+    default=None,
+    help="Minutes of warning before each session (default 15).",
+)
+@click.option("--clinic-name", default=None, help="Clinic name shown in reminders.")
+@click.option("--clinic-phone", default=None, help="Clinic phone shown in reminders.")
+@click.option(
+    "--content",
+    "content_dir",
+    default="content",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The content folder.",
+)
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    help="Write the calendar here; - for standard output.",
+)
+def calendar_command(
+    plan_id: str,
+    start_date: str,
+    timezone: str,
+    times: list[str],
+    patient_id: str,
+    name: str | None,
+    reminder_minutes: int | None,
+    clinic_name: str | None,
+    clinic_phone: str | None,
+    content_dir: Path,
+    output: str,
+) -> None:
+    """Write one patient's reminder calendar (iCalendar) to a file or standard output."""
+    from .build import build_time
+    from .exporters.ics import calendar_bytes
+    from .patients import patient_from_record
+    from .schedule import schedule
+    from .validation import load_bundle
+
+    bundle = load_bundle(content_dir)
+    record: dict[str, Any] = {
+        "id": patient_id,
+        "plan": plan_id,
+        "start_date": start_date,
+        "timezone": timezone,
+        "session_times": times,
+        "name": name,
+        "reminder_minutes": reminder_minutes,
+        "clinic_name": clinic_name,
+        "clinic_phone": clinic_phone,
+    }
+    record = {k: v for k, v in record.items() if v is not None}
+    option_names = {
+        "id": "--patient-id",
+        "plan": "--plan",
+        "start_date": "--start",
+        "timezone": "--tz",
+        "session_times": "--times",
+        "reminder_minutes": "--lead",
+        "name": "--name",
+        "clinic_name": "--clinic-name",
+        "clinic_phone": "--clinic-phone",
+    }
+
+    def locate(field: str | None) -> str:
+        return option_names.get(field or "", "options")
+
+    patient, problems = patient_from_record(record, bundle, "calendar", locate)
+    if patient is None:
+        raise click.UsageError("; ".join(f"{p.where}: {p.message}" for p in problems))
+    data = calendar_bytes(bundle, schedule(bundle, patient), build_time(bundle))
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    _write_private_file(Path(output), data)
+    click.echo(f"Wrote the calendar for patient {patient.id} to {output}.", err=True)
+
+
+def _write_private_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically, readable by the owner only (patient data)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(temp).chmod(0o600)
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 @cli.command("formats")

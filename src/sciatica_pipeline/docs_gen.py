@@ -24,6 +24,7 @@ DOCUMENTED = (
     "precaution.schema.json",
     "plan.schema.json",
     "advice.schema.json",
+    "patient.schema.json",
 )
 
 

@@ -58,11 +58,19 @@ class PipelineError(Exception):
     """Base class of the errors a person caused and can fix; the CLI exits 1 on them."""
 
 
-class ContentError(PipelineError):
-    """The content bundle has problems; `problems` lists every one of them."""
+class ProblemsError(PipelineError):
+    """An input with problems; `problems` lists every one, one line each."""
 
     def __init__(self, problems: Iterable[Problem], source: str) -> None:
         self.problems = sorted_problems(problems)
         self.source = source
         errors = sum(1 for p in self.problems if p.level == "error")
-        super().__init__(f"{source}: {errors} problem(s) in the content")
+        super().__init__(f"{source}: {errors} problem(s)")
+
+
+class ContentError(ProblemsError):
+    """The content bundle has problems."""
+
+
+class PatientDataError(ProblemsError):
+    """A patients file cannot be read at all (as opposed to one bad record in it)."""

@@ -11,9 +11,13 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .model import Bundle
+
+if TYPE_CHECKING:
+    from .patients import Patient
+    from .schedule import Schedule
 
 Needs = Literal["bundle", "patients"]
 
@@ -55,6 +59,24 @@ class BuildContext:
     options: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class PatientContext:
+    """What a per-patient render receives.
+
+    :param bundle: the validated content.
+    :param patient: the patient's settings. Never log or print the name or mobile number.
+    :param schedule: the patient's dated plan (`sciatica_pipeline.schedule.schedule`).
+    :param build_time: as in `BuildContext`.
+    :param options: this exporter's options.
+    """
+
+    bundle: Bundle
+    patient: Patient
+    schedule: Schedule
+    build_time: dt.datetime
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
 class Exporter:
     """Base class for exporters. Subclass it, set the class attributes, implement `render`.
 
@@ -74,6 +96,10 @@ class Exporter:
         """The bundle-level artifacts (the default renders none)."""
         return ()
 
+    def render_patient(self, context: PatientContext) -> Iterable[Artifact]:
+        """One patient's artifacts, for exporters whose `needs` is `"patients"`."""
+        return ()
+
 
 def exporter_problems(exporter: object) -> list[str]:
     """What is wrong with an object offered as an exporter (empty when it is fine)."""
@@ -89,6 +115,8 @@ def exporter_problems(exporter: object) -> list[str]:
         problems.append(f"its needs {needs!r} must be 'bundle' or 'patients'")
     if not callable(getattr(exporter, "render", None)):
         problems.append("it has no render(context) method")
+    if needs == "patients" and not callable(getattr(exporter, "render_patient", None)):
+        problems.append("it needs patients but has no render_patient(context) method")
     options = getattr(exporter, "options", {})
     if not isinstance(options, Mapping) or not all(isinstance(k, str) for k in options):
         problems.append("its options must map option names to help text")

@@ -33,7 +33,10 @@ ENTRY_POINT_GROUP = "sciatica_pipeline"
 ALLOWLIST_ENV = "SCIATICA_PIPELINE_PLUGINS"
 
 #: The built-in plugins, registered first. They are written exactly like third-party ones.
-DEFAULT_PLUGINS: tuple[str, ...] = ("sciatica_pipeline.readability",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "sciatica_pipeline.readability",
+    "sciatica_pipeline.exporters.ics",
+)
 
 Origin = Literal["built-in", "package", "local"]
 

@@ -73,6 +73,8 @@ def humanize(error: ValidationError) -> Iterator[tuple[str, str]]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     hint = schema.get("x-hint")
     expected: Any = error.validator_value
+    # Fields marked x-private (a patient's name or mobile number) are never echoed.
+    shown = "the value" if schema.get("x-private") else describe_value(value)
     match error.validator:
         case "required":
             missing = [f for f in expected if isinstance(value, dict) and f not in value]
@@ -89,19 +91,16 @@ def humanize(error: ValidationError) -> Iterator[tuple[str, str]]:
         case "type":
             yield (
                 here,
-                (
-                    f"expected {_type_name(expected)}, "
-                    f"got {_actual_type(value)} ({describe_value(value)})"
-                ),
+                (f"expected {_type_name(expected)}, got {_actual_type(value)} ({shown})"),
             )
         case "enum":
             choices = ", ".join(str(v) for v in expected)
-            yield here, f"{describe_value(value)} is not allowed; use one of: {choices}"
+            yield here, f"{shown} is not allowed; use one of: {choices}"
         case "pattern" | "format":
             fix = hint or f"it must match the pattern {expected}"
             if error.validator == "format":
                 fix = hint or f"it must be a valid {expected}"
-            yield here, f"{describe_value(value)} is not valid: {fix}"
+            yield here, f"{shown} is not valid: {fix}"
         case "minLength":
             if expected == 1:
                 yield here, "must not be empty"

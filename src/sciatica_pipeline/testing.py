@@ -29,8 +29,9 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .exporter import Artifact, BuildContext, Exporter, exporter_problems
+from .exporter import Artifact, BuildContext, Exporter, PatientContext, exporter_problems
 from .model import Bundle, Exercise, Plan
+from .patients import Patient
 from .writer import safe_relative_path
 
 TextReader = Callable[[Artifact], str]
@@ -103,10 +104,15 @@ def load_example_bundle() -> Bundle:
     return load_bundle(root)
 
 
-def _render(exporter: Exporter, context: BuildContext) -> tuple[list[Artifact], str]:
+def _render(
+    exporter: Exporter, context: BuildContext | PatientContext
+) -> tuple[list[Artifact], str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        artifacts = list(exporter.render(context))
+        if isinstance(context, PatientContext):
+            artifacts = list(exporter.render_patient(context))
+        else:
+            artifacts = list(exporter.render(context))
     return artifacts, out.getvalue() + err.getvalue()
 
 
@@ -164,6 +170,39 @@ def check_exporter(
         raise AssertionError("not a valid exporter: " + "; ".join(problems))
     when = build_time or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     context = BuildContext(bundle, when, dict(options or {}))
+    return _check(exporter, bundle, context, readers)
+
+
+def check_patient_exporter(
+    exporter: Exporter,
+    bundle: Bundle,
+    patient: Patient,
+    *,
+    build_time: dt.datetime | None = None,
+    options: Mapping[str, str] | None = None,
+    readers: Mapping[str, TextReader] | None = None,
+) -> list[Artifact]:
+    """Hold an exporter's per-patient output for `patient` to the same contract as
+    `check_exporter`; also no artifact may carry the patient's name or mobile number in its
+    path. Returns the artifacts."""
+    from .schedule import schedule
+
+    when = build_time or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    context = PatientContext(bundle, patient, schedule(bundle, patient), when, dict(options or {}))
+    artifacts = _check(exporter, bundle, context, readers)
+    private = [v for v in (patient.name, patient.mobile) if v]
+    leaked = [a.path for a in artifacts if any(v.lower() in a.path.lower() for v in private)]
+    if leaked:
+        raise AssertionError(f"artifact paths carry the patient's name or number: {leaked}")
+    return artifacts
+
+
+def _check(
+    exporter: Exporter,
+    bundle: Bundle,
+    context: BuildContext | PatientContext,
+    readers: Mapping[str, TextReader] | None,
+) -> list[Artifact]:
     first, printed = _render(exporter, context)
     second, _ = _render(exporter, context)
     failures = []

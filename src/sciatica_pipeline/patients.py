@@ -1,0 +1,288 @@
+"""Patient records: read from CSV, JSON or JSON Lines, checked against the patient schema and
+the content, one at a time so a list of any length streams through in flat memory.
+
+A bad record never stops the others: each comes back with its problems (row and column, or
+JSON pointer), and problems name a patient by id only, never by name or number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import PatientDataError, Problem
+from .model import Bundle
+from .schema_messages import humanize
+from .schemas import load_schemas, validator
+
+#: Reminder lead time when a record gives none.
+DEFAULT_REMINDER_MINUTES = 15
+
+_FIELDS: tuple[str, ...] = tuple(load_schemas()["patient.schema.json"]["properties"])
+_REQUIRED: tuple[str, ...] = tuple(load_schemas()["patient.schema.json"]["required"])
+_TIMES_SPLIT = re.compile(r"[;,\s]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """One patient's settings, validated against the schema and the content."""
+
+    id: str
+    plan: str
+    start_date: dt.date
+    timezone: str
+    session_times: tuple[dt.time, ...]
+    reminder_minutes: int = DEFAULT_REMINDER_MINUTES
+    name: str | None = None
+    mobile: str | None = None
+    clinic_name: str | None = None
+    clinic_phone: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The patient's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def __repr__(self) -> str:  # keep names and numbers out of logs and tracebacks
+        return f"Patient(id={self.id!r}, plan={self.plan!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRecord:
+    """One record of a patients file: the patient, or the problems that stop it."""
+
+    where: str
+    patient: Patient | None
+    problems: tuple[Problem, ...]
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def patient_from_record(
+    record: Mapping[str, Any],
+    bundle: Bundle,
+    file: str,
+    locate: Any,
+) -> tuple[Patient | None, list[Problem]]:
+    """Check one record (already in JSON types) and build the patient.
+
+    :param locate: maps a field name (or None for the whole record) to the `where` text:
+        `row 3, column timezone` for CSV, `/2/timezone` for JSON.
+    """
+    problems = []
+    for error in validator("patient").iter_errors(dict(record)):
+        for pointer, message in humanize(error):
+            field = pointer.strip("/").split("/")[0] or None
+            problems.append(Problem(file, locate(field), message))
+    if problems:
+        return None, problems
+    plan = bundle.plans.get(record["plan"])
+    if plan is None:
+        plans = ", ".join(bundle.plans)
+        problems.append(
+            Problem(
+                file,
+                locate("plan"),
+                f'"{record["plan"]}" is not a plan in the content; use one of: {plans}',
+            )
+        )
+    if not _known_zone(record["timezone"]):
+        problems.append(
+            Problem(
+                file,
+                locate("timezone"),
+                f'"{record["timezone"]}" is not a known time zone; use an IANA name such as '
+                "Europe/London or America/New_York",
+            )
+        )
+    times = tuple(sorted(dt.time.fromisoformat(t) for t in record["session_times"]))
+    if plan is not None and len(times) != plan.sessions_per_day:
+        problems.append(
+            Problem(
+                file,
+                locate("session_times"),
+                f"the plan {plan.id} has {plan.sessions_per_day} session(s) a day; give "
+                f"{plan.sessions_per_day} time(s), not {len(times)}",
+            )
+        )
+    if problems:
+        return None, problems
+    patient = Patient(
+        id=record["id"],
+        plan=record["plan"],
+        start_date=dt.date.fromisoformat(record["start_date"]),
+        timezone=record["timezone"],
+        session_times=times,
+        reminder_minutes=record.get("reminder_minutes", DEFAULT_REMINDER_MINUTES),
+        name=record.get("name"),
+        mobile=record.get("mobile"),
+        clinic_name=record.get("clinic_name"),
+        clinic_phone=record.get("clinic_phone"),
+    )
+    return patient, []
+
+
+def _csv_record(row: Mapping[str, str]) -> dict[str, Any]:
+    """A CSV row in JSON types: empty cells left out, numbers and time lists parsed."""
+    record: dict[str, Any] = {}
+    for key, raw in row.items():
+        value = (raw or "").strip()
+        if not value:
+            continue
+        if key == "session_times":
+            record[key] = [t for t in _TIMES_SPLIT.split(value) if t]
+        elif key == "reminder_minutes" and re.fullmatch(r"-?\d+", value):
+            record[key] = int(value)
+        else:
+            record[key] = value
+    return record
+
+
+def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
+    reader = csv.DictReader(stream, restkey="\x00extra")
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    header_problems = [
+        Problem(
+            file,
+            f"row 1, column {name}",
+            "unknown column; allowed columns are: " + ", ".join(_FIELDS),
+        )
+        for name in header
+        if name not in _FIELDS
+    ] + [
+        Problem(file, "row 1", f"the required column {name} is missing")
+        for name in _REQUIRED
+        if name not in header
+    ]
+    if not header:
+        header_problems = [Problem(file, "row 1", "the file is empty; it needs a header row")]
+    if header_problems:
+        raise PatientDataError(header_problems, file)
+    for row in reader:
+        number = reader.line_num  # spreadsheet numbering: the header is row 1
+        where = f"row {number}"
+        if "\x00extra" in row:
+            yield PatientRecord(
+                where, None, (Problem(file, where, "this row has more cells than the header"),)
+            )
+            continue
+        record = _csv_record(row)
+        if not record:
+            continue  # blank line
+
+        def locate(field: str | None, where: str = where) -> str:
+            return f"{where}, column {field}" if field else where
+
+        patient, problems = patient_from_record(record, bundle, file, locate)
+        yield PatientRecord(where, patient, tuple(problems))
+
+
+def _read_json_lines(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield PatientRecord(
+                where, None, (Problem(file, where, f"this is not valid JSON: {exc.msg}"),)
+            )
+            continue
+
+        def locate(field: str | None, where: str = where) -> str:
+            return f"{where}, field {field}" if field else where
+
+        patient, problems = patient_from_record(record, bundle, file, locate)
+        yield PatientRecord(where, patient, tuple(problems))
+
+
+def _read_json_array(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
+    try:
+        records = json.load(stream)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        problem = Problem(file, where, f"this is not valid JSON: {exc.msg}")
+        raise PatientDataError([problem], file) from exc
+    if not isinstance(records, list):
+        raise PatientDataError([Problem(file, "", "expected a JSON list of patient objects")], file)
+    for index, record in enumerate(records):
+        where = f"/{index}"
+
+        def locate(field: str | None, where: str = where) -> str:
+            return f"{where}/{field}" if field else where
+
+        patient, problems = patient_from_record(record, bundle, file, locate)
+        yield PatientRecord(where, patient, tuple(problems))
+
+
+def read_patients(source: Path | str, bundle: Bundle) -> Iterator[PatientRecord]:
+    """Every record of a patients file (`-` for standard input), one at a time.
+
+    The format is recognised from the content: a JSON list, JSON Lines (one object per
+    line), or CSV with a header row. Duplicate patient ids are reported on the later record.
+    """
+    file = str(source)
+    try:
+        stream: IO[str] = (
+            io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+            if file == "-"
+            else Path(source).open(encoding="utf-8-sig", newline="")  # noqa: SIM115
+        )
+    except OSError as exc:
+        problem = Problem(file, "", f"cannot read the file: {exc.strerror}")
+        raise PatientDataError([problem], file) from exc
+    with stream:
+        try:
+            first = _peek(stream)
+            if first == "[":
+                records = _read_json_array(stream, file, bundle)
+            elif first == "{":
+                records = _read_json_lines(stream, file, bundle)
+            else:
+                records = _read_csv(stream, file, bundle)
+            seen: dict[str, str] = {}
+            for record in records:
+                patient = record.patient
+                if patient is not None and patient.id in seen:
+                    problem = Problem(
+                        file,
+                        record.where,
+                        f"the patient id {patient.id} is already used at {seen[patient.id]}",
+                    )
+                    yield PatientRecord(record.where, None, (problem,))
+                    continue
+                if patient is not None:
+                    seen[patient.id] = record.where
+                yield record
+        except UnicodeDecodeError as exc:
+            problem = Problem(file, "", "the file is not UTF-8 text; save it as UTF-8")
+            raise PatientDataError([problem], file) from exc
+
+
+def _peek(stream: IO[str]) -> str:
+    """The first non-space character, without consuming the stream's content."""
+    buffer = stream.buffer if isinstance(stream, io.TextIOWrapper) else None
+    if buffer is not None and hasattr(buffer, "peek"):
+        head = bytes(buffer.peek(64)[:64]).decode("utf-8-sig", errors="ignore")
+        return head.lstrip()[:1]
+    position = stream.tell()
+    head = str(stream.read(64))
+    stream.seek(position)
+    return head.lstrip()[:1]

@@ -1,0 +1,187 @@
+"""Runs the per-patient formats for a whole list of patients, on every core, in flat memory.
+
+Records stream in one at a time and go to worker processes in small batches, with a bounded
+number of batches in flight; each worker writes its patients' folders itself and returns only
+a short outcome, so memory does not grow with the number of patients.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import artifact_problem
+from .errors import PipelineError
+from .exporter import Exporter, PatientContext
+from .model import Bundle
+from .patients import Patient, PatientRecord
+from .schedule import schedule
+from .writer import write_tree
+
+BATCH_SIZE = 32
+
+
+@dataclass(frozen=True, slots=True)
+class RosterJob:
+    """What every worker needs to render and write patients (picklable)."""
+
+    content_dir: Path
+    plugins_dir: Path | None
+    formats: tuple[str, ...]
+    options: Mapping[str, Mapping[str, str]]
+    build_time: dt.datetime
+    out_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one patient: files written, or why not."""
+
+    patient_id: str
+    files: int = 0
+    error: str | None = None
+
+
+@dataclass
+class RosterSummary:
+    """Counts for the closing line of a run."""
+
+    written: int = 0
+    failed: int = 0
+    bad_records: int = 0
+    files: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every record was good and every patient written."""
+        return not (self.failed or self.bad_records)
+
+
+@dataclass(frozen=True, slots=True)
+class _Worker:
+    bundle: Bundle
+    exporters: tuple[Exporter, ...]
+
+
+_WORKER: _Worker | None = None
+
+
+def prepare(job: RosterJob, bundle: Bundle, exporters: Sequence[Exporter]) -> None:
+    """Set the worker state in this process (forked workers inherit it)."""
+    global _WORKER  # noqa: PLW0603 - per-process worker state, set once
+    _WORKER = _Worker(bundle, tuple(exporters))
+
+
+def _init_worker(job: RosterJob) -> None:
+    """Load the content and plugins in a worker that did not inherit them (spawn start)."""
+    if _WORKER is not None:
+        return
+    from .plugins import load_plugins
+    from .validation import load_bundle
+
+    host = load_plugins(job.plugins_dir)
+    prepare(job, load_bundle(job.content_dir), [host.exporter(name) for name in job.formats])
+
+
+def render_patient(job: RosterJob, patient: Patient) -> Outcome:
+    """Render every format for one patient and replace the patient's folder atomically."""
+    assert _WORKER is not None
+    bundle = _WORKER.bundle
+    plan_schedule = schedule(bundle, patient)
+    files: dict[str, bytes] = {}
+    for exporter in _WORKER.exporters:
+        context = PatientContext(
+            bundle, patient, plan_schedule, job.build_time, dict(job.options.get(exporter.name, {}))
+        )
+        try:
+            artifacts = tuple(exporter.render_patient(context))
+        except Exception as exc:
+            detail = str(exc) if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
+            return Outcome(patient.id, error=f"the {exporter.name} exporter failed: {detail}")
+        problem = artifact_problem(artifacts)
+        if problem:
+            return Outcome(patient.id, error=f"the {exporter.name} exporter failed: {problem}")
+        files.update({f"{exporter.name}/{a.path}": a.data for a in artifacts})
+    try:
+        write_tree(job.out_dir / patient.id, files, private=True)
+    except (OSError, PipelineError) as exc:
+        return Outcome(patient.id, error=f"cannot write the patient's folder: {exc}")
+    return Outcome(patient.id, files=len(files))
+
+
+def _render_batch(job: RosterJob, patients: list[Patient]) -> list[Outcome]:
+    return [render_patient(job, p) for p in patients]
+
+
+def _batches(
+    records: Iterable[PatientRecord], on_bad: Callable[[PatientRecord], None]
+) -> Iterator[list[Patient]]:
+    batch: list[Patient] = []
+    for record in records:
+        if record.patient is None:
+            on_bad(record)
+            continue
+        batch.append(record.patient)
+        if len(batch) == BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_roster(
+    job: RosterJob,
+    records: Iterable[PatientRecord],
+    *,
+    jobs: int,
+    on_bad_record: Callable[[PatientRecord], None],
+    on_outcome: Callable[[Outcome], None],
+) -> RosterSummary:
+    """Render and write every good patient; report bad records and failures as they come.
+
+    With `jobs` > 1 the work runs in that many processes; `prepare()` must have been called
+    in this process first (forked workers inherit its state).
+    """
+    summary = RosterSummary()
+    job.out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def bad(record: PatientRecord) -> None:
+        summary.bad_records += 1
+        on_bad_record(record)
+
+    def done(outcome: Outcome) -> None:
+        if outcome.error:
+            summary.failed += 1
+        else:
+            summary.written += 1
+            summary.files += outcome.files
+        on_outcome(outcome)
+
+    if jobs <= 1:
+        for batch in _batches(records, bad):
+            for outcome in _render_batch(job, batch):
+                done(outcome)
+        return summary
+
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_init_worker, initargs=(job,)
+    ) as pool:
+        in_flight: deque[Future[list[Outcome]]] = deque()
+        for batch in _batches(records, bad):
+            in_flight.append(pool.submit(_render_batch, job, batch))
+            while len(in_flight) >= jobs * 2:  # bounded: memory stays flat
+                for outcome in in_flight.popleft().result():
+                    done(outcome)
+        while in_flight:
+            for outcome in in_flight.popleft().result():
+                done(outcome)
+    return summary

@@ -1,0 +1,242 @@
+"""`calendar` and `patients`: one patient or a whole list; bad records reported by row and
+column and skipped; private, atomically replaced patient folders; names never in messages."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import Result
+
+from conftest import CONTENT
+
+Run = Callable[..., Result]
+EXAMPLE = CONTENT / "examples" / "patients.csv"
+HEADER = "id,name,plan,start_date,timezone,session_times,reminder_minutes,mobile\n"
+
+
+def patients(run: Run, source: str | Path, out: Path, *extra: str, **kwargs: object) -> Result:
+    return run(
+        "patients", str(source), "--content", str(CONTENT), "--out", str(out), *extra, **kwargs
+    )
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_calendar_to_stdout_parses(run: Run) -> None:
+    result = run(
+        "calendar",
+        "--content",
+        str(CONTENT),
+        "--plan",
+        "sciatica-plan",
+        "--start",
+        "2027-03-08",
+        "--tz",
+        "America/New_York",
+        "--times",
+        "08:00,18:00",
+        "--patient-id",
+        "P-9",
+    )
+    assert result.exit_code == 0, result.stderr
+    cal = icalendar.Calendar.from_ical(result.stdout_bytes)
+    assert len(cal.walk("VEVENT")) == 8 + 5
+
+
+def test_calendar_to_a_private_file(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "cal" / "alex.ics"
+    result = run(
+        "calendar",
+        "--content",
+        str(CONTENT),
+        "--plan",
+        "piriformis-syndrome-plan",
+        "--start",
+        "2027-01-04",
+        "--tz",
+        "Asia/Kolkata",
+        "--times",
+        "06:45 20:15",
+        "--name",
+        "Alex Secret",
+        "--clinic-phone",
+        "+91 80 5550 0000",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert mode(out) == 0o600
+    assert "Alex Secret" not in result.output
+    assert icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tz", "Mars/Olympus_Mons"], '--tz: "Mars/Olympus_Mons" is not a known time zone'),
+        (["--times", "8am,18:00"], '--times: "8am" is not valid: write a 24-hour time as HH:MM'),
+        (
+            ["--times", "08:00"],
+            "--times: the plan sciatica-plan has 2 session(s) a day; give 2 time(s), not 1",
+        ),
+        (
+            ["--start", "2027-02-30"],
+            '--start: "2027-02-30" is not valid: write the date as YYYY-MM-DD',
+        ),
+        (["--plan", "yoga"], '--plan: "yoga" is not a plan in the content; use one of: '),
+    ],
+)
+def test_calendar_bad_options_are_usage_errors(run: Run, args: list[str], message: str) -> None:
+    base = {
+        "--plan": "sciatica-plan",
+        "--start": "2027-03-08",
+        "--tz": "Europe/London",
+        "--times": "08:00,18:00",
+    }
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    result = run("calendar", "--content", str(CONTENT), *[x for kv in base.items() for x in kv])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_patients_writes_a_private_folder_per_patient(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "patients"
+    result = patients(run, EXAMPLE, out, "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "Wrote 6 patients (ics)" in result.stdout
+    folders = sorted(p.name for p in out.iterdir())
+    assert folders == [f"P-000{i}" for i in range(1, 7)]
+    assert mode(out) == 0o700
+    for folder in out.iterdir():
+        assert mode(folder) == 0o700
+        calendar = folder / "ics" / "reminders.ics"
+        assert mode(calendar) == 0o600
+        assert mode(calendar.parent) == 0o700
+        icalendar.Calendar.from_ical(calendar.read_bytes())
+
+
+def test_names_never_appear_in_messages(run: Run, tmp_path: Path) -> None:
+    result = patients(run, EXAMPLE, tmp_path / "out")
+    for name in ("Alex Rivera", "Sam Okafor", "Mia Chen", "+12025550143"):
+        assert name not in result.output
+
+
+def test_parallel_and_serial_runs_write_the_same_bytes(run: Run, tmp_path: Path) -> None:
+    assert patients(run, EXAMPLE, tmp_path / "one", "--jobs", "1").exit_code == 0
+    assert patients(run, EXAMPLE, tmp_path / "two", "--jobs", "2").exit_code == 0
+    one = {
+        p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*.ics")
+    }
+    two = {
+        p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*.ics")
+    }
+    assert one == two and len(one) == 6
+
+
+def test_bad_rows_are_reported_and_good_ones_still_written(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(
+        HEADER
+        + "P-1,Good Person,sciatica-plan,2027-03-08,Europe/London,08:00;18:00,15,\n"
+        + "P-2,Secret Name,sciatica-plan,2027-03-08,Mars/Base,08:00;18:00,15,\n"
+        + "P-3,Other Secret,no-such-plan,2027-13-01,Europe/London,25:00,-5,0999877\n"
+        + "P-4,Good Too,piriformis-syndrome-plan,2027-01-04,Asia/Tokyo,07:00 19:00,,\n"
+        + "P-1,Dupe,sciatica-plan,2027-03-08,Europe/London,08:00;18:00,15,\n"
+    )
+    out = tmp_path / "out"
+    result = patients(run, source, out, "--jobs", "2")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert (
+        f'{source}: row 3, column timezone: "Mars/Base" is not a known time zone; use an IANA '
+        "name such as Europe/London or America/New_York" in lines
+    )
+    assert (
+        f'{source}: row 4, column start_date: "2027-13-01" is not valid: write the date as '
+        "YYYY-MM-DD, for example 2026-11-20" in lines
+    )
+    assert (
+        f'{source}: row 4, column session_times: "25:00" is not valid: write a 24-hour time '
+        "as HH:MM, for example 08:00 or 18:30" in lines
+    )
+    assert f"{source}: row 4, column reminder_minutes: -5 is less than the minimum of 0" in lines
+    assert any(
+        line.startswith(f"{source}: row 4, column mobile: the value is not valid") for line in lines
+    )
+    assert f"{source}: row 6: the patient id P-1 is already used at row 2" in lines
+    assert "3 records had problems" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["P-1", "P-4"]
+    for secret in ("Secret Name", "Other Secret", "0999877", "Dupe"):
+        assert secret not in result.output
+
+
+def test_header_problems_stop_the_run(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "id,plan,start,timezone,session_times\nP-1,sciatica-plan,2027-03-08,UTC,08:00;18:00\n"
+    )
+    result = patients(run, source, tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{source}: row 1, column start: unknown column; allowed columns are: " in result.stderr
+    assert f"{source}: row 1: the required column start_date is missing" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_json_and_json_lines_input(run: Run, tmp_path: Path) -> None:
+    records = [
+        {
+            "id": "J-1",
+            "plan": "sciatica-plan",
+            "start_date": "2027-03-08",
+            "timezone": "UTC",
+            "session_times": ["08:00", "18:00"],
+        },
+        {
+            "id": "J-2",
+            "plan": "sciatica-plan",
+            "start_date": "2027-03-08",
+            "timezone": "UTC",
+            "session_times": "08:00",
+        },
+    ]
+    as_json = tmp_path / "list.json"
+    as_json.write_text(json.dumps(records))
+    result = patients(run, as_json, tmp_path / "a")
+    assert result.exit_code == 1
+    assert f'{as_json}: /1/session_times: expected a list, got text ("08:00")' in result.stderr
+    assert (tmp_path / "a" / "J-1" / "ics" / "reminders.ics").exists()
+    lines = tmp_path / "list.jsonl"
+    lines.write_text("\n".join(json.dumps(r) for r in records) + "\n{broken\n")
+    result = patients(run, lines, tmp_path / "b")
+    assert f"{lines}: line 2, field session_times: expected a list" in result.stderr
+    assert f"{lines}: line 3: this is not valid JSON" in result.stderr
+
+
+def test_standard_input(run: Run, tmp_path: Path) -> None:
+    result = patients(run, "-", tmp_path / "out", input=EXAMPLE.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    assert len(list((tmp_path / "out").iterdir())) == 6
+
+
+def test_rerun_replaces_each_patient_folder(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert patients(run, EXAMPLE, out).exit_code == 0
+    stale = out / "P-0001" / "ics" / "old.ics"
+    stale.write_text("from an earlier run")
+    assert patients(run, EXAMPLE, out).exit_code == 0
+    assert not stale.exists()
+    assert not list(out.rglob(".*")), "no temporary folders left behind"
+
+
+def test_unknown_patient_format_is_bad_usage(run: Run, tmp_path: Path) -> None:
+    result = patients(run, EXAMPLE, tmp_path / "out", "--format", "markdown")
+    assert result.exit_code == 2
+    assert "no per-patient format named 'markdown'" in result.stderr
