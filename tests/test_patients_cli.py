@@ -240,3 +240,51 @@ def test_unknown_patient_format_is_bad_usage(run: Run, tmp_path: Path) -> None:
     result = patients(run, EXAMPLE, tmp_path / "out", "--format", "markdown")
     assert result.exit_code == 2
     assert "no per-patient format named 'markdown'" in result.stderr
+
+
+SKIPPING = """
+from sciatica_pipeline import hookimpl
+from sciatica_pipeline.exporter import Artifact, Exporter, SkipPatient
+
+
+class Texts(Exporter):
+    name = "texts"
+    description = "Needs a mobile number."
+    needs = "patients"
+
+    def render_patient(self, context):
+        if context.patient.mobile is None:
+            raise SkipPatient("the record has no mobile number")
+        yield Artifact("texts.txt", b"ok", "text/plain", patient_facing=False)
+
+
+@hookimpl
+def register_exporters(register):
+    register(Texts())
+"""
+
+
+def test_a_format_that_does_not_apply_is_reported_not_failed(run: Run, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "texts.py").write_text(SKIPPING)
+    out = tmp_path / "out"
+    result = run(
+        "--plugins-dir",
+        str(plugins),
+        "patients",
+        str(EXAMPLE),
+        "--content",
+        str(CONTENT),
+        "--out",
+        str(out),
+        "--format",
+        "texts",
+        "--format",
+        "ics",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"{EXAMPLE}: patient P-0004: no texts: the record has no mobile number" in result.stderr
+    assert (out / "P-0004" / "ics" / "reminders.ics").exists()
+    assert not (out / "P-0004" / "texts").exists()
+    assert (out / "P-0001" / "texts" / "texts.txt").exists()

@@ -59,6 +59,15 @@ class BuildContext:
     options: Mapping[str, str] = field(default_factory=dict)
 
 
+class SkipPatient(Exception):
+    """Raised by `render_patient` when the format does not apply to this patient (an SMS
+    sequence for a patient with no mobile number, say). The patient is reported with the
+    message and skipped for this format only; the run does not fail.
+
+    The message must not contain the patient's name or number.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class PatientContext:
     """What a per-patient render receives.
@@ -97,7 +106,10 @@ class Exporter:
         return ()
 
     def render_patient(self, context: PatientContext) -> Iterable[Artifact]:
-        """One patient's artifacts, for exporters whose `needs` is `"patients"`."""
+        """One patient's artifacts, for exporters whose `needs` is `"patients"`.
+
+        Raise `SkipPatient("reason")` when the format does not apply to the patient.
+        """
         return ()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .build import artifact_problem
 from .errors import PipelineError
-from .exporter import Exporter, PatientContext
+from .exporter import Exporter, PatientContext, SkipPatient
 from .model import Bundle
 from .patients import Patient, PatientRecord
 from .schedule import schedule
@@ -40,11 +40,12 @@ class RosterJob:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one patient: files written, or why not."""
+    """What happened to one patient: files written, or why not, and formats skipped."""
 
     patient_id: str
     files: int = 0
     error: str | None = None
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass
@@ -52,6 +53,7 @@ class RosterSummary:
     """Counts for the closing line of a run."""
 
     written: int = 0
+    skipped: int = 0
     failed: int = 0
     bad_records: int = 0
     files: int = 0
@@ -95,12 +97,16 @@ def render_patient(job: RosterJob, patient: Patient) -> Outcome:
     bundle = _WORKER.bundle
     plan_schedule = schedule(bundle, patient)
     files: dict[str, bytes] = {}
+    skipped: list[str] = []
     for exporter in _WORKER.exporters:
         context = PatientContext(
             bundle, patient, plan_schedule, job.build_time, dict(job.options.get(exporter.name, {}))
         )
         try:
             artifacts = tuple(exporter.render_patient(context))
+        except SkipPatient as skip:
+            skipped.append(f"no {exporter.name}: {skip}")
+            continue
         except Exception as exc:
             detail = str(exc) if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
             return Outcome(patient.id, error=f"the {exporter.name} exporter failed: {detail}")
@@ -112,7 +118,7 @@ def render_patient(job: RosterJob, patient: Patient) -> Outcome:
         write_tree(job.out_dir / patient.id, files, private=True)
     except (OSError, PipelineError) as exc:
         return Outcome(patient.id, error=f"cannot write the patient's folder: {exc}")
-    return Outcome(patient.id, files=len(files))
+    return Outcome(patient.id, files=len(files), skipped=tuple(skipped))
 
 
 def _render_batch(job: RosterJob, patients: list[Patient]) -> list[Outcome]:
@@ -161,6 +167,7 @@ def run_roster(
         else:
             summary.written += 1
             summary.files += outcome.files
+        summary.skipped += bool(outcome.skipped)
         on_outcome(outcome)
 
     if jobs <= 1:
