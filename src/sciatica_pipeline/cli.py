@@ -372,7 +372,10 @@ def patients_command(
 
         def on_outcome(outcome: Any) -> None:
             bar.update(1)
-            if outcome.error:  # names the patient by id only
+            # Messages name the patient by id only.
+            for note in outcome.skipped:
+                click.echo(f"{patients_file}: patient {outcome.patient_id}: {note}", err=True)
+            if outcome.error:
                 click.echo(
                     f"{patients_file}: patient {outcome.patient_id}: {outcome.error}", err=True
                 )
