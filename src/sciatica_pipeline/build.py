@@ -118,12 +118,14 @@ def manifest_for(
         for name in sorted(artifacts)
         for a in sorted(artifacts[name], key=lambda a: a.path)
     ]
+    # A per-patient-only format (a calendar) writes nothing at the bundle level.
+    written = sorted(name for name, arts in artifacts.items() if arts)
     m = bundle.manifest
     return {
         "bundle": {"id": m.id, "title": m.title, "version": m.version},
         "reviewed_on": m.review.reviewed_on.isoformat(),
         "build_time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "formats": {name: {"plugin": plugins[name]} for name in sorted(artifacts)},
+        "formats": {name: {"plugin": plugins[name]} for name in written},
         "artifacts": entries,
     }
 
