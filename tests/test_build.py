@@ -59,6 +59,8 @@ def test_build_writes_every_format_and_a_manifest(run: Run, tmp_path: Path) -> N
     assert manifest["bundle"]["id"] == "sciatica-exercise-therapy"
     assert manifest["build_time"] == "2026-11-20T00:00:00Z"  # the review date by default
     assert set(manifest["formats"]) >= {"markdown"}
+    assert "ics" not in manifest["formats"]  # per-patient only: nothing at the bundle level
+    assert "ics: per-patient only" in result.stdout
     assert manifest["formats"]["markdown"] == {"plugin": "markdown_handout"}
     listed = {a["path"] for a in manifest["artifacts"]}
     on_disk = set(files_of(out)) - {"manifest.json"}

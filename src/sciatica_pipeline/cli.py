@@ -265,9 +265,8 @@ def build_command(
             click.echo(f"{name}: {_count(count, 'file')} in {out_dir / name}")
         else:
             click.echo(f"{name}: per-patient only; run `sciatica-pipeline patients` for it")
-    click.echo(
-        f"Built {_count(len(chosen), 'format')} into {out_dir} (see {out_dir}/manifest.json)."
-    )
+    built = sum(1 for name in chosen if result.artifacts[name])
+    click.echo(f"Built {_count(built, 'format')} into {out_dir} (see {out_dir}/manifest.json).")
 
 
 def _patient_formats(host: PluginHost, formats: Sequence[str]) -> list[str]:
