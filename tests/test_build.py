@@ -189,3 +189,9 @@ def test_output_follows_the_umask(run: Run, tmp_path: Path) -> None:
     assert out.stat().st_mode & 0o777 == 0o755
     assert (out / "markdown").stat().st_mode & 0o777 == 0o755
     assert (out / "manifest.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_excel_without_csv_is_bad_usage(run: Run, tmp_path: Path) -> None:
+    result = build(run, tmp_path / "dist", "--format", "markdown", "--excel")
+    assert result.exit_code == 2
+    assert "it applies to the csv format, which is not being written" in result.stderr

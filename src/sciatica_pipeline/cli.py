@@ -165,6 +165,25 @@ def validate_command(content_dir: Path, strict: bool) -> None:
     click.echo(f"{content_dir}: valid{warned}. {manifest.title} {manifest.version}: {counts}.")
 
 
+excel_option = click.option(
+    "--excel",
+    is_flag=True,
+    help="Write CSV files with a byte-order mark, for spreadsheet programs "
+    "(the same as --set csv.excel=true).",
+)
+
+
+def _with_excel(settings: tuple[str, ...], excel: bool, formats: Sequence[str]) -> tuple[str, ...]:
+    """Add `csv.excel=true` for --excel; it only makes sense when CSV is being written."""
+    if not excel:
+        return settings
+    if "csv" not in formats:
+        raise click.BadParameter(
+            "it applies to the csv format, which is not being written", param_hint="--excel"
+        )
+    return (*settings, "csv.excel=true")
+
+
 def _parse_settings(
     settings: Sequence[str], host: PluginHost, formats: Sequence[str]
 ) -> dict[str, dict[str, str]]:
@@ -220,12 +239,14 @@ def _parse_settings(
     help="Set an exporter option, for example pdf.paper=a4 (see `formats`).",
 )
 @click.option("--strict", is_flag=True, help="Treat content warnings as errors.")
+@excel_option
 def build_command(
     content_dir: Path,
     out_dir: Path,
     formats: tuple[str, ...],
     settings: tuple[str, ...],
     strict: bool,
+    excel: bool,
 ) -> None:
     """Validate CONTENT_DIR (default: ./content) and build every format into --out.
 
@@ -253,7 +274,7 @@ def build_command(
         raise click.ClickException(
             "no exporter plugins are available, so there is nothing to build"
         )
-    options = _parse_settings(settings, host, chosen)
+    options = _parse_settings(_with_excel(settings, excel, chosen), host, chosen)
     report = validate(content_dir, checks=host.content_checks())
     _report_or_fail(report, strict=strict)
     assert report.bundle is not None
@@ -333,6 +354,7 @@ def _print_record_problems(record: Any) -> None:
     default=None,
     help="Worker processes (default: every core).",
 )
+@excel_option
 def patients_command(
     patients_file: str,
     content_dir: Path,
@@ -340,6 +362,7 @@ def patients_command(
     formats: tuple[str, ...],
     settings: tuple[str, ...],
     jobs: int | None,
+    excel: bool,
 ) -> None:
     """Write every per-patient format for every patient of PATIENTS_FILE.
 
@@ -359,7 +382,7 @@ def patients_command(
     assert state is not None
     host = _host()
     chosen = _patient_formats(host, formats)
-    options = _parse_settings(settings, host, chosen)
+    options = _parse_settings(_with_excel(settings, excel, chosen), host, chosen)
     bundle = load_bundle(content_dir)
     jobs = jobs or os.cpu_count() or 1
     job = RosterJob(
