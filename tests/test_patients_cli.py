@@ -109,7 +109,7 @@ def test_calendar_bad_options_are_usage_errors(run: Run, args: list[str], messag
 
 def test_patients_writes_a_private_folder_per_patient(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "patients"
-    result = patients(run, EXAMPLE, out, "--jobs", "1")
+    result = patients(run, EXAMPLE, out, "--jobs", "1", "--format", "ics")
     assert result.exit_code == 0, result.stderr
     assert "Wrote 6 patients (ics)" in result.stdout
     folders = sorted(p.name for p in out.iterdir())

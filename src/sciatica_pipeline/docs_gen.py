@@ -137,7 +137,8 @@ def authoring_guide_path() -> Path:
 
 
 def main() -> int:
-    """Rewrite the generated block of `docs/authoring.md`; print what changed."""
+    """Rewrite the generated block of `docs/authoring.md` and the CSV data dictionary; print
+    what changed."""
     path = authoring_guide_path()
     current = path.read_text(encoding="utf-8")
     updated = render(current)
@@ -146,6 +147,9 @@ def main() -> int:
         print(f"updated {path}")
     else:
         print(f"{path} is up to date")
+    from .exporters.ehr_csv_docs import update_data_dictionary
+
+    update_data_dictionary()
     return 0
 
 

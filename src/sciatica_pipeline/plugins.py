@@ -35,7 +35,9 @@ ALLOWLIST_ENV = "SCIATICA_PIPELINE_PLUGINS"
 #: The built-in plugins, registered first. They are written exactly like third-party ones.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "sciatica_pipeline.readability",
+    "sciatica_pipeline.codes",
     "sciatica_pipeline.exporters.ics",
+    "sciatica_pipeline.exporters.ehr_csv",
 )
 
 Origin = Literal["built-in", "package", "local"]
