@@ -195,3 +195,12 @@ def test_excel_without_csv_is_bad_usage(run: Run, tmp_path: Path) -> None:
     result = build(run, tmp_path / "dist", "--format", "markdown", "--excel")
     assert result.exit_code == 2
     assert "it applies to the csv format, which is not being written" in result.stderr
+
+
+def test_excel_flag_writes_a_byte_order_mark_only_when_asked(run: Run, tmp_path: Path) -> None:
+    assert build(run, tmp_path / "plain", "--format", "csv").exit_code == 0
+    assert build(run, tmp_path / "excel", "--format", "csv", "--excel").exit_code == 0
+    plain = (tmp_path / "plain" / "csv" / "program-catalog.csv").read_bytes()
+    excel = (tmp_path / "excel" / "csv" / "program-catalog.csv").read_bytes()
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    assert excel == b"\xef\xbb\xbf" + plain
