@@ -37,6 +37,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sciatica_pipeline.readability",
     "sciatica_pipeline.codes",
     "sciatica_pipeline.exporters.ics",
+    "sciatica_pipeline.exporters.pdf",
     "sciatica_pipeline.exporters.ehr_csv",
 )
 

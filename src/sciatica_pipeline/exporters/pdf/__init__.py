@@ -1,0 +1,78 @@
+"""The `pdf` format: a printable booklet per plan, in a standard and a large-print edition.
+
+This module only declares the exporter; reportlab is imported when a booklet is rendered, so
+loading the plugin (and `sciatica-pipeline --help`) stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import ClassVar
+
+from sciatica_pipeline.errors import PipelineError
+from sciatica_pipeline.exporter import Artifact, BuildContext, Exporter
+from sciatica_pipeline.hookspecs import hookimpl
+from sciatica_pipeline.model import Manifest
+
+#: The paper sizes the booklet is laid out for.
+PAPERS = ("letter", "a4")
+
+#: Regions that print on US Letter; everywhere else uses A4.
+LETTER_REGIONS = frozenset({"US", "CA"})
+
+#: The editions rendered for every plan: folder name -> large print?
+EDITIONS: tuple[tuple[str, bool], ...] = (("standard", False), ("large-print", True))
+
+
+def paper_for(manifest: Manifest, option: str | None) -> str:
+    """The paper size: the `paper` option if given, else the one of the content's region."""
+    if option is None:
+        return "letter" if (manifest.region or "").upper() in LETTER_REGIONS else "a4"
+    paper = option.strip().lower()
+    if paper not in PAPERS:
+        raise PipelineError(
+            f"unknown paper size {option!r}; use --set pdf.paper=letter or --set pdf.paper=a4"
+        )
+    return paper
+
+
+class PdfBooklets(Exporter):
+    """A patient booklet per plan, as PDF, in standard and large print."""
+
+    name = "pdf"
+    description = "A printable patient booklet per plan (PDF), in standard and large print."
+    needs = "bundle"
+    options: ClassVar[Mapping[str, str]] = {
+        "paper": "letter or a4 (default: from the content's language region: Letter for "
+        "US/CA, A4 elsewhere)"
+    }
+
+    def render(self, context: BuildContext) -> list[Artifact]:
+        """Both editions of every plan's booklet: `standard/<plan>.pdf`, `large-print/<plan>.pdf`.
+
+        Raises PipelineError for an unknown paper size or a character the font cannot draw."""
+        from .booklet import BookletJob, render_all
+
+        bundle = context.bundle
+        paper = paper_for(bundle.manifest, context.options.get("paper"))
+        jobs = [
+            BookletJob(plan.id, edition, large, paper, context.build_time)
+            for plan in bundle.plans.values()
+            for edition, large in EDITIONS
+        ]
+        return [
+            Artifact(
+                f"{job.edition}/{job.plan_id}.pdf",
+                data,
+                "application/pdf",
+                patient_facing=True,
+                plan=job.plan_id,
+            )
+            for job, data in zip(jobs, render_all(bundle, jobs), strict=True)
+        ]
+
+
+@hookimpl
+def register_exporters(register: Callable[[Exporter], None]) -> None:
+    """Provide the `pdf` format."""
+    register(PdfBooklets())

@@ -1,0 +1,68 @@
+"""The back of the booklet: the sources and review information, and the back page that
+repeats the warning signs in short."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from reportlab.platypus import PageBreak
+
+from .flowables import AtFoot
+from .parts import (
+    Booklet,
+    Flowables,
+    accent_box,
+    heading,
+    numbered,
+    para,
+    red_flag_boxes,
+    rich,
+    write_in_lines,
+)
+
+
+def sources(b: Booklet) -> Flowables:
+    st, m = b.st, b.bundle.manifest
+    story: Flowables = [
+        heading("Sources and review", st.h1, key="sources"),
+        para("This booklet is based on these sources:", st.body),
+    ]
+    items = []
+    for src in m.sources:
+        text = escape(src.title)
+        notes = [n for n in (src.title_note, src.note) if n]
+        if notes:
+            text += "<br/><i>" + escape(" ".join(notes)) + "</i>"
+        items.append(text)
+    story += numbered(items, st, markup=True)
+    review = m.review
+    story.append(heading("Review", st.h2, key="review", level=1, toc=False))
+    lines = [
+        f"This is version {m.version} of {m.title}.",
+        f"The content was reviewed on {b.date(review.reviewed_on)}.",
+        f"The next review is due by {b.date(review.next_review_due)}.",
+    ]
+    if review.reviewed_by:
+        lines.insert(2, f"Reviewed by {review.reviewed_by}.")
+    story.append(rich("<br/>".join(escape(line) for line in lines), st.body))
+    story.append(PageBreak())
+    return story
+
+
+def back_page(b: Booklet) -> Flowables:
+    """The warning signs in short and, in the standard edition, the clinician's details again
+    (large print has room for the warning signs only, and has those details on its cover)."""
+    st = b.st
+    story: Flowables = [
+        heading("Stop and get help", st.h1, key="back-page", label="Stop and get help: in short"),
+        *red_flag_boxes(b, short=True),
+    ]
+    if not st.large:
+        inner = st.width - st.padding() * 2.8
+        lines = write_in_lines(("Clinician's name", "Phone"), st, width=inner)
+        story.insert(
+            1,
+            para("Stop exercising and get help if you notice any of these warning signs.", st.body),
+        )
+        story.append(AtFoot([accent_box([[lines]], st, band="Your clinician")]))
+    return story
