@@ -285,6 +285,8 @@ def test_a_format_that_does_not_apply_is_reported_not_failed(run: Run, tmp_path:
     )
     assert result.exit_code == 0, result.stderr
     assert f"{EXAMPLE}: patient P-0004: no texts: the record has no mobile number" in result.stderr
+    assert "Wrote 6 patients (texts, ics)" in result.stdout  # in the order asked for
+    assert "; 2 patients without some format (see above)." in result.stdout
     assert (out / "P-0004" / "ics" / "reminders.ics").exists()
     assert not (out / "P-0004" / "texts").exists()
     assert (out / "P-0001" / "texts" / "texts.txt").exists()

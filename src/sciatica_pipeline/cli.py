@@ -405,7 +405,14 @@ def patients_command(
         summary = run_roster(
             job, records, jobs=jobs, on_bad_record=_print_record_problems, on_outcome=on_outcome
         )
-    click.echo(f"Wrote {_count(summary.written, 'patient')} ({', '.join(chosen)}) into {out_dir}.")
+    skipped = (
+        f"; {_count(summary.skipped, 'patient')} without some format (see above)"
+        if summary.skipped
+        else ""
+    )
+    click.echo(
+        f"Wrote {_count(summary.written, 'patient')} ({', '.join(chosen)}) into {out_dir}{skipped}."
+    )
     if not summary.ok:
         problems = []
         if summary.bad_records:

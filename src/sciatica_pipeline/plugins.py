@@ -39,6 +39,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sciatica_pipeline.exporters.ics",
     "sciatica_pipeline.exporters.pdf",
     "sciatica_pipeline.exporters.ehr_csv",
+    "sciatica_pipeline.exporters.sms",
 )
 
 Origin = Literal["built-in", "package", "local"]
