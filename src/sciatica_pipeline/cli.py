@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -128,6 +128,31 @@ content_argument = click.argument(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
 
+content_option = click.option(
+    "--content",
+    "content_dir",
+    default="content",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The content folder.",
+)
+
+set_option = click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="FORMAT.OPTION=VALUE",
+    help="Set an exporter option, for example pdf.paper=a4 (see `formats`).",
+)
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def format_option(help_text: str) -> Callable[[_Command], _Command]:
+    """`--format NAME`, repeatable, with the command's own help text."""
+    return click.option("--format", "-f", "formats", multiple=True, metavar="NAME", help=help_text)
+
 
 def _report_or_fail(report: Report, *, strict: bool) -> None:
     """Print every problem; fail (exit 1) when the content cannot be used."""
@@ -223,21 +248,8 @@ def _parse_settings(
     type=click.Path(file_okay=False, path_type=Path),
     help="The output folder; it is replaced as a whole when the build succeeds.",
 )
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    metavar="NAME",
-    help="Build only this format (repeat for several). Default: every format.",
-)
-@click.option(
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="FORMAT.OPTION=VALUE",
-    help="Set an exporter option, for example pdf.paper=a4 (see `formats`).",
-)
+@format_option("Build only this format (repeat for several). Default: every format.")
+@set_option
 @click.option("--strict", is_flag=True, help="Treat content warnings as errors.")
 @excel_option
 def build_command(
@@ -316,14 +328,7 @@ def _print_record_problems(record: Any) -> None:
     default="content/examples/patients.csv",
     type=click.Path(dir_okay=False, allow_dash=True),
 )
-@click.option(
-    "--content",
-    "content_dir",
-    default="content",
-    show_default=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The content folder.",
-)
+@content_option
 @click.option(
     "--out",
     "out_dir",
@@ -332,21 +337,8 @@ def _print_record_problems(record: Any) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder: one private subfolder per patient.",
 )
-@click.option(
-    "--format",
-    "-f",
-    "formats",
-    multiple=True,
-    metavar="NAME",
-    help="Only this per-patient format (repeatable).",
-)
-@click.option(
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="FORMAT.OPTION=VALUE",
-    help="Set an exporter option.",
-)
+@format_option("Only this per-patient format (repeat for several). Default: every one.")
+@set_option
 @click.option(
     "--jobs",
     "-j",
@@ -482,14 +474,7 @@ def _parse_times(ctx: click.Context, param: click.Parameter, value: str) -> list
 )
 @click.option("--clinic-name", default=None, help="Clinic name shown in reminders.")
 @click.option("--clinic-phone", default=None, help="Clinic phone shown in reminders.")
-@click.option(
-    "--content",
-    "content_dir",
-    default="content",
-    show_default=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The content folder.",
-)
+@content_option
 @click.option(
     "-o",
     "--output",
