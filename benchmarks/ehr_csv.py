@@ -82,6 +82,7 @@ def end_to_end(count: int, tmp: Path) -> None:
     rows = sum(
         (folder / "csv" / "assignments.csv").read_bytes().count(b"\r\n") - 1
         for folder in out.iterdir()
+        if folder.is_dir()
     )
     print(
         f"patients --format csv, {count} patients: {elapsed:6.2f} s  {rows / elapsed:9.0f} rows/s  "

@@ -67,7 +67,7 @@ def run(count: int, tmp: Path) -> None:
     )
     elapsed = time.perf_counter() - start
     memory = json.loads(done.stderr.strip().splitlines()[-1])
-    written = sum(1 for _ in out.iterdir())
+    written = sum(1 for p in out.iterdir() if p.is_dir())
     print(
         f"patients, {count:>6} calendars: {elapsed:6.2f} s  {count / elapsed:7.0f} patients/s  "
         f"peak RSS main {memory['main_mib']:.0f} MiB, "

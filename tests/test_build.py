@@ -204,3 +204,39 @@ def test_excel_flag_writes_a_byte_order_mark_only_when_asked(run: Run, tmp_path:
     excel = (tmp_path / "excel" / "csv" / "program-catalog.csv").read_bytes()
     assert not plain.startswith(b"\xef\xbb\xbf")
     assert excel == b"\xef\xbb\xbf" + plain
+
+
+@pytest.mark.parametrize("target", ["content", ".", "outer"])
+def test_out_never_replaces_the_content_or_the_working_folder(
+    run: Run, tmp_path: Path, content: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    """`build` replaces --out as a whole, so it refuses a folder that is or holds the content
+    or the folder it runs in."""
+    monkeypatch.chdir(content.parent)
+    before = files_of(content)
+    out = {"content": "content", ".": ".", "outer": str(tmp_path)}[target]
+    result = run("--plugins-dir", str(REPO / "plugins"), "build", "content", "--out", out)
+    assert result.exit_code == 2
+    assert "would be replaced; choose another folder" in result.stderr
+    assert files_of(content) == before
+
+
+def test_out_that_holds_other_files_is_refused(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    result = build(run, out)
+    assert result.exit_code == 2
+    assert "is not empty and was not written by this command (it has no manifest.json)" in (
+        result.stderr
+    )
+    assert (out / "thesis.docx").read_text() == "precious"
+    assert build(run, tmp_path / "dist").exit_code == 0
+    assert build(run, tmp_path / "dist").exit_code == 0  # its own output may be replaced
+
+
+def test_per_patient_only_formats_are_refused_by_build(run: Run, tmp_path: Path) -> None:
+    result = build(run, tmp_path / "dist", "--format", "ics")
+    assert result.exit_code == 2
+    assert "ics: per-patient output only; use `sciatica-pipeline patients`" in result.stderr
+    assert not (tmp_path / "dist").exists()

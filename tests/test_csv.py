@@ -196,7 +196,8 @@ def patient_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_patients_writes_assignments_that_validate(
     patient_out: Path, bundle: Bundle, patients: list[Patient]
 ) -> None:
-    assert sorted(p.name for p in patient_out.iterdir()) == sorted(p.id for p in patients)
+    folders = [p for p in patient_out.iterdir() if p.is_dir()]
+    assert sorted(p.name for p in folders) == sorted(p.id for p in patients)
     for patient in patients:
         folder = patient_out / patient.id / "csv"
         assert sorted(p.name for p in folder.iterdir()) == ["assignments.csv", "datapackage.json"]

@@ -112,10 +112,10 @@ def test_patients_writes_a_private_folder_per_patient(run: Run, tmp_path: Path) 
     result = patients(run, EXAMPLE, out, "--jobs", "1", "--format", "ics")
     assert result.exit_code == 0, result.stderr
     assert "Wrote 6 patients (ics)" in result.stdout
-    folders = sorted(p.name for p in out.iterdir())
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
     assert folders == [f"P-000{i}" for i in range(1, 7)]
     assert mode(out) == 0o700
-    for folder in out.iterdir():
+    for folder in (p for p in out.iterdir() if p.is_dir()):
         assert mode(folder) == 0o700
         calendar = folder / "ics" / "reminders.ics"
         assert mode(calendar) == 0o600
@@ -173,7 +173,7 @@ def test_bad_rows_are_reported_and_good_ones_still_written(run: Run, tmp_path: P
     )
     assert f"{source}: row 6: the patient id P-1 is already used at row 2" in lines
     assert "3 records had problems" in result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["P-1", "P-4"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["P-1", "P-4"]
     for secret in ("Secret Name", "Other Secret", "0999877", "Dupe"):
         assert secret not in result.output
 
@@ -223,7 +223,7 @@ def test_json_and_json_lines_input(run: Run, tmp_path: Path) -> None:
 def test_standard_input(run: Run, tmp_path: Path) -> None:
     result = patients(run, "-", tmp_path / "out", input=EXAMPLE.read_bytes())
     assert result.exit_code == 0, result.stderr
-    assert len(list((tmp_path / "out").iterdir())) == 6
+    assert len([p for p in (tmp_path / "out").iterdir() if p.is_dir()]) == 6
 
 
 def test_rerun_replaces_each_patient_folder(run: Run, tmp_path: Path) -> None:
@@ -233,7 +233,8 @@ def test_rerun_replaces_each_patient_folder(run: Run, tmp_path: Path) -> None:
     stale.write_text("from an earlier run")
     assert patients(run, EXAMPLE, out).exit_code == 0
     assert not stale.exists()
-    assert not list(out.rglob(".*")), "no temporary folders left behind"
+    leftovers = [p.name for p in out.rglob(".*") if p.name != ".sciatica-pipeline-patients"]
+    assert leftovers == [], "no temporary folders left behind"
 
 
 def test_unknown_patient_format_is_bad_usage(run: Run, tmp_path: Path) -> None:
@@ -290,3 +291,16 @@ def test_a_format_that_does_not_apply_is_reported_not_failed(run: Run, tmp_path:
     assert (out / "P-0004" / "ics" / "reminders.ics").exists()
     assert not (out / "P-0004" / "texts").exists()
     assert (out / "P-0001" / "texts" / "texts.txt").exists()
+
+
+def test_out_that_holds_other_files_is_refused(run: Run, tmp_path: Path) -> None:
+    """Patient folders are replaced by id, so --out must be a folder this command made."""
+    out = tmp_path / "dist"
+    (out / "csv").mkdir(parents=True)
+    (out / "csv" / "catalog.csv").write_text("keep me")
+    result = patients(run, EXAMPLE, out)
+    assert result.exit_code == 2
+    assert "was not written by this command" in result.stderr
+    assert (out / "csv" / "catalog.csv").read_text() == "keep me"
+    assert patients(run, EXAMPLE, tmp_path / "fresh").exit_code == 0
+    assert patients(run, EXAMPLE, tmp_path / "fresh").exit_code == 0

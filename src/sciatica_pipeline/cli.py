@@ -267,8 +267,9 @@ def build_command(
     succeeded. Two builds of the same content are byte-identical (SOURCE_DATE_EPOCH sets the
     timestamp; by default it is the content's review date).
     """
-    from .build import build
+    from .build import MANIFEST, build
     from .validation import validate
+    from .writer import unsafe_output
 
     host = _host()
     available = sorted(host.exporters)
@@ -287,6 +288,14 @@ def build_command(
             "no exporter plugins are available, so there is nothing to build"
         )
     options = _parse_settings(_with_excel(settings, excel, chosen), host, chosen)
+    unsafe = unsafe_output(out_dir, content_dir, owned_by=MANIFEST)
+    if unsafe:
+        raise click.BadParameter(unsafe, param_hint="--out")
+    if not any(_has_bundle_output(host.exporter(name)) for name in chosen):
+        raise click.BadParameter(
+            f"{', '.join(chosen)}: per-patient output only; use `sciatica-pipeline patients`",
+            param_hint="--format",
+        )
     report = validate(content_dir, checks=host.content_checks())
     _report_or_fail(report, strict=strict)
     assert report.bundle is not None
@@ -300,6 +309,13 @@ def build_command(
             click.echo(f"{name}: per-patient only; run `sciatica-pipeline patients` for it")
     built = sum(1 for name in chosen if result.artifacts[name])
     click.echo(f"Built {_count(built, 'format')} into {out_dir} (see {out_dir}/manifest.json).")
+
+
+def _has_bundle_output(exporter: Any) -> bool:
+    """Whether an exporter overrides `render`, i.e. writes anything at the bundle level."""
+    from .exporter import Exporter
+
+    return type(exporter).render is not Exporter.render
 
 
 def _patient_formats(host: PluginHost, formats: Sequence[str]) -> list[str]:
@@ -369,12 +385,16 @@ def patients_command(
     from .patients import read_patients
     from .roster import RosterJob, prepare, run_roster
     from .validation import load_bundle
+    from .writer import PATIENTS_MARKER, unsafe_output
 
     state = click.get_current_context().find_object(_State)
     assert state is not None
     host = _host()
     chosen = _patient_formats(host, formats)
     options = _parse_settings(_with_excel(settings, excel, chosen), host, chosen)
+    unsafe = unsafe_output(out_dir, content_dir, owned_by=PATIENTS_MARKER)
+    if unsafe:
+        raise click.BadParameter(unsafe, param_hint="--out")
     bundle = load_bundle(content_dir)
     jobs = jobs or os.cpu_count() or 1
     job = RosterJob(

@@ -21,7 +21,7 @@ from .exporter import Exporter, PatientContext, SkipPatient
 from .model import Bundle
 from .patients import Patient, PatientRecord
 from .schedule import schedule
-from .writer import write_tree
+from .writer import PATIENTS_MARKER, write_tree
 
 BATCH_SIZE = 32
 
@@ -156,6 +156,9 @@ def run_roster(
     """
     summary = RosterSummary()
     job.out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (job.out_dir / PATIENTS_MARKER).write_text(
+        "Patient folders written by sciatica-pipeline patients; a later run replaces them.\n"
+    )
 
     def bad(record: PatientRecord) -> None:
         summary.bad_records += 1

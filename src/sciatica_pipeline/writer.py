@@ -27,6 +27,32 @@ def safe_relative_path(path: str) -> PurePosixPath | None:
     return pure
 
 
+#: Marks a folder as `patients` output, so a later run may replace patient folders inside it.
+PATIENTS_MARKER = ".sciatica-pipeline-patients"
+
+
+def unsafe_output(out_dir: Path, content_dir: Path, *, owned_by: str | None) -> str | None:
+    """Why writing into `out_dir` could destroy something that is not our output, or None.
+
+    Output folders are replaced wholesale, so the target must not be (or hold) the content
+    folder or the working directory, and an existing, non-empty target must carry `owned_by`
+    (the file an earlier run of the same command left there).
+    """
+    out = out_dir.resolve()
+    for other, what in (
+        (content_dir.resolve(), "the content folder"),
+        (Path.cwd(), "the folder you are in"),
+    ):
+        if out == other or out in other.parents:
+            return f"{out_dir} is {what} or holds it, and would be replaced; choose another folder"
+    if out.is_dir() and any(out.iterdir()) and owned_by and not (out / owned_by).exists():
+        return (
+            f"{out_dir} is not empty and was not written by this command (it has no {owned_by}); "
+            "choose another folder or empty it first"
+        )
+    return None
+
+
 def write_tree(target: Path, files: Mapping[str, bytes], *, private: bool = False) -> None:
     """Replace the folder `target` with exactly `files` (relative path -> bytes).
 
