@@ -304,3 +304,29 @@ def test_out_that_holds_other_files_is_refused(run: Run, tmp_path: Path) -> None
     assert (out / "csv" / "catalog.csv").read_text() == "keep me"
     assert patients(run, EXAMPLE, tmp_path / "fresh").exit_code == 0
     assert patients(run, EXAMPLE, tmp_path / "fresh").exit_code == 0
+
+
+def test_a_terminal_gets_a_progress_bar(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sciatica_pipeline.cli._stderr_is_terminal", lambda: True)
+    result = patients(run, EXAMPLE, tmp_path / "out", "--format", "ics")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Patients" in result.stderr
+    )  # the bar's label (click draws the bar on real terminals only)
+    piped = patients(run, "-", tmp_path / "piped", "--format", "ics", input=EXAMPLE.read_bytes())
+    assert piped.exit_code == 0, piped.output  # standard input: no count, no bar
+
+
+def test_count_records_of_each_input_form(tmp_path: Path) -> None:
+    from sciatica_pipeline.patients import count_records
+
+    (tmp_path / "a.json").write_text('[{"id": "a"}, {"id": "b"}]')
+    (tmp_path / "b.jsonl").write_text('{"id": "a"}\n\n{"id": "b"}\n{"id": "c"}\n')
+    (tmp_path / "c.csv").write_text('id,name\nA,"two\nlines"\nB,x\n\n')
+    assert count_records(tmp_path / "a.json") == 2
+    assert count_records(tmp_path / "b.jsonl") == 3
+    assert count_records(tmp_path / "c.csv") == 2
+    assert count_records("-") is None
+    assert count_records(tmp_path / "missing.csv") is None

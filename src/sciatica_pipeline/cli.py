@@ -402,7 +402,11 @@ def patients_command(
     )
     prepare(job, bundle, [host.exporter(name) for name in chosen])
     records = read_patients(patients_file, bundle)
-    with _progress_bar() as bar:
+    with _progress_bar(patients_file) as bar:
+
+        def on_bad_record(record: Any) -> None:
+            bar.update(1)
+            _print_record_problems(record)
 
         def on_outcome(outcome: Any) -> None:
             bar.update(1)
@@ -415,7 +419,7 @@ def patients_command(
                 )
 
         summary = run_roster(
-            job, records, jobs=jobs, on_bad_record=_print_record_problems, on_outcome=on_outcome
+            job, records, jobs=jobs, on_bad_record=on_bad_record, on_outcome=on_outcome
         )
     skipped = (
         f"; {_count(summary.skipped, 'patient')} without some format (see above)"
@@ -449,10 +453,21 @@ class _NoBar:
         return None
 
 
-def _progress_bar() -> Any:
-    if sys.stderr.isatty():
-        return click.progressbar(length=None, label="Patients", file=sys.stderr, show_pos=True)
-    return _NoBar()
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _progress_bar(patients_file: str) -> Any:
+    """A progress bar on a terminal, sized by counting the file's records first (a cheap
+    second read); none for standard input, which cannot be read twice."""
+    from .patients import count_records
+
+    if not _stderr_is_terminal():
+        return _NoBar()
+    total = count_records(patients_file)
+    if total is None:
+        return _NoBar()
+    return click.progressbar(length=total, label="Patients", file=sys.stderr, show_pos=True)
 
 
 def _parse_times(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:

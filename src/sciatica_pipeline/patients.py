@@ -232,6 +232,24 @@ def _read_json_array(stream: IO[str], file: str, bundle: Bundle) -> Iterator[Pat
         yield PatientRecord(where, patient, tuple(problems))
 
 
+def count_records(source: Path | str) -> int | None:
+    """How many records a patients file holds (for a progress bar), or None when it cannot
+    be told without consuming the input (standard input) or the file cannot be read."""
+    if str(source) == "-":
+        return None
+    try:
+        with Path(source).open(encoding="utf-8-sig", newline="") as stream:
+            first = _peek(stream)
+            if first == "[":
+                records = json.load(stream)
+                return len(records) if isinstance(records, list) else None
+            if first == "{":
+                return sum(1 for line in stream if line.strip())
+            return max(0, sum(1 for row in csv.reader(stream) if any(row)) - 1)
+    except (OSError, ValueError, csv.Error):
+        return None
+
+
 def read_patients(source: Path | str, bundle: Bundle) -> Iterator[PatientRecord]:
     """Every record of a patients file (`-` for standard input), one at a time.
 
