@@ -330,3 +330,59 @@ def test_count_records_of_each_input_form(tmp_path: Path) -> None:
     assert count_records(tmp_path / "c.csv") == 2
     assert count_records("-") is None
     assert count_records(tmp_path / "missing.csv") is None
+
+
+def test_records_that_are_not_objects_or_out_of_range_are_reported(
+    run: Run, tmp_path: Path
+) -> None:
+    good = {
+        "id": "G-1",
+        "plan": "sciatica-plan",
+        "start_date": "2027-03-08",
+        "timezone": "UTC",
+        "session_times": ["08:00", "18:00"],
+    }
+    far = {**good, "id": "F-1", "start_date": "9999-12-20"}
+    source = tmp_path / "list.jsonl"
+    lines_in = [good, "a string", [1], far, {"id": "A"}]  # JSON Lines start with an object
+    source.write_text("\n".join(json.dumps(x) for x in lines_in) + "\n")
+    result = patients(run, source, tmp_path / "out", "--jobs", "2")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    lines = result.stderr.splitlines()
+    assert f"{source}: line 2: expected an object with the patient's fields, not str" in lines
+    assert f"{source}: line 3: expected an object with the patient's fields, not list" in lines
+    assert (
+        f"{source}: line 4, field start_date: 9999-12-20 is out of range: a plan starts between "
+        "2000-01-01 and 2099-12-31"
+    ) in lines
+    missing = [line for line in lines if line.startswith(f"{source}: line 5, field ")]
+    assert len(missing) == len(set(missing)) == 4  # plan, start_date, timezone, session_times
+    assert (tmp_path / "out" / "G-1" / "ics" / "reminders.ics").exists()
+
+
+def test_missing_patients_file_is_bad_usage(run: Run, tmp_path: Path) -> None:
+    result = patients(run, tmp_path / "nope.csv", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_calendar_output_to_a_folder_is_a_clear_error(run: Run, tmp_path: Path) -> None:
+    result = run(
+        "calendar",
+        "--content",
+        str(CONTENT),
+        "--plan",
+        "sciatica-plan",
+        "--start",
+        "2027-03-08",
+        "--tz",
+        "UTC",
+        "--times",
+        "08:00,18:00",
+        "-o",
+        str(tmp_path),
+    )
+    assert result.exit_code == 1
+    assert f"{tmp_path} is a folder; give a file name" in result.stderr
+    assert "Traceback" not in result.output

@@ -13,7 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CONTENT
+from sciatica_pipeline.errors import PatientDataError
 from sciatica_pipeline.loader import parse_json
+from sciatica_pipeline.model import Bundle
+from sciatica_pipeline.patients import read_patients
 from sciatica_pipeline.schema_messages import json_pointer
 from sciatica_pipeline.validation import validate
 
@@ -104,3 +107,51 @@ def test_json_pointer_round_trips(parts: list[str | int]) -> None:
     pointer = json_pointer(parts)
     decoded = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
     assert decoded == [str(p) for p in parts]
+
+
+PATIENTS = (CONTENT / "examples" / "patients.csv").read_text(encoding="utf-8")
+
+
+@st.composite
+def damaged_patients(draw: st.DrawFn) -> str:
+    """The example patients file with random edits: cells replaced, text cut or inserted."""
+    lines = PATIENTS.splitlines()
+    how = draw(st.sampled_from(["cell", "cut", "insert", "json"]))
+    if how == "cell":
+        row = draw(st.integers(1, len(lines) - 1))
+        cells = lines[row].split(",")
+        cells[draw(st.integers(0, len(cells) - 1))] = draw(st.text(max_size=30))
+        lines[row] = ",".join(cells)
+        return "\n".join(lines) + "\n"
+    if how == "json":
+        values = st.lists(
+            json_values
+            | st.dictionaries(
+                st.sampled_from(["id", "plan", "start_date", "timezone", "session_times"]),
+                json_values,
+            ),
+            max_size=4,
+        )
+        return json.dumps(draw(values))
+    text = "\n".join(lines)
+    cut = draw(st.integers(0, len(text)))
+    extra = draw(st.text(max_size=20)) if how == "insert" else ""
+    return text[:cut] + extra + text[cut:]
+
+
+@settings(max_examples=150, deadline=None)
+@given(damaged_patients())
+def test_damaged_patients_files_never_raise(bundle: Bundle, text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "patients.csv"
+        path.write_text(text, encoding="utf-8")
+        try:
+            records = list(read_patients(path, bundle))
+        except PatientDataError as exc:
+            assert exc.problems
+            return
+    for record in records:
+        assert (record.patient is None) == bool(record.problems)
+        for problem in record.problems:
+            assert problem.where.startswith(("row ", "line ", "/"))
+            assert "\n" not in str(problem)

@@ -342,7 +342,7 @@ def _print_record_problems(record: Any) -> None:
 @click.argument(
     "patients_file",
     default="content/examples/patients.csv",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
 )
 @content_option
 @click.option(
@@ -582,8 +582,16 @@ def _write_private_file(path: Path, data: bytes) -> None:
     import os
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+    if path.is_dir():
+        Path(temp).unlink()
+        raise click.ClickException(
+            f"{path} is a folder; give a file name, for example {path / 'calendar.ics'}"
+        )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -27,6 +27,11 @@ from .schemas import load_schemas, validator
 #: Reminder lead time when a record gives none.
 DEFAULT_REMINDER_MINUTES = 15
 
+#: The range of plan start dates accepted: wide enough for any real patient, and far enough
+#: from the calendar's limits that a year-long plan's dates can always be computed.
+FIRST_START = dt.date(2000, 1, 1)
+LAST_START = dt.date(2099, 12, 31)
+
 _FIELDS: tuple[str, ...] = tuple(load_schemas()["patient.schema.json"]["properties"])
 _REQUIRED: tuple[str, ...] = tuple(load_schemas()["patient.schema.json"]["required"])
 _TIMES_SPLIT = re.compile(r"[;,\s]+")
@@ -84,13 +89,18 @@ def patient_from_record(
     :param locate: maps a field name (or None for the whole record) to the `where` text:
         `row 3, column timezone` for CSV, `/2/timezone` for JSON.
     """
-    problems = []
+    if not isinstance(record, Mapping):
+        kind = type(record).__name__
+        return None, [
+            Problem(file, locate(None), f"expected an object with the patient's fields, not {kind}")
+        ]
+    problems: list[Problem] = []
     for error in validator("patient").iter_errors(dict(record)):
         for pointer, message in humanize(error):
             field = pointer.strip("/").split("/")[0] or None
             problems.append(Problem(file, locate(field), message))
     if problems:
-        return None, problems
+        return None, list(dict.fromkeys(problems))  # jsonschema repeats some, e.g. `required`
     plan = bundle.plans.get(record["plan"])
     if plan is None:
         plans = ", ".join(bundle.plans)
@@ -110,6 +120,15 @@ def patient_from_record(
                 "Europe/London or America/New_York",
             )
         )
+    start = dt.date.fromisoformat(record["start_date"])
+    if not FIRST_START <= start <= LAST_START:
+        problems.append(
+            Problem(
+                file,
+                locate("start_date"),
+                f"{start} is out of range: a plan starts between {FIRST_START} and {LAST_START}",
+            )
+        )
     times = tuple(sorted(dt.time.fromisoformat(t) for t in record["session_times"]))
     if plan is not None and len(times) != plan.sessions_per_day:
         problems.append(
@@ -125,7 +144,7 @@ def patient_from_record(
     patient = Patient(
         id=record["id"],
         plan=record["plan"],
-        start_date=dt.date.fromisoformat(record["start_date"]),
+        start_date=start,
         timezone=record["timezone"],
         session_times=times,
         reminder_minutes=record.get("reminder_minutes", DEFAULT_REMINDER_MINUTES),

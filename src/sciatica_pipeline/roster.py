@@ -95,7 +95,10 @@ def render_patient(job: RosterJob, patient: Patient) -> Outcome:
     """Render every format for one patient and replace the patient's folder atomically."""
     assert _WORKER is not None
     bundle = _WORKER.bundle
-    plan_schedule = schedule(bundle, patient)
+    try:
+        plan_schedule = schedule(bundle, patient)
+    except (ValueError, OverflowError) as exc:  # the record passed its checks; say so, go on
+        return Outcome(patient.id, error=f"its schedule cannot be made: {exc}")
     files: dict[str, bytes] = {}
     skipped: list[str] = []
     for exporter in _WORKER.exporters:
