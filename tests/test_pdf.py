@@ -470,3 +470,23 @@ def test_loading_the_plugin_does_not_import_reportlab() -> None:
 
 def pages_of(artifact: Artifact) -> int:
     return len(pypdf.PdfReader(io.BytesIO(artifact.data)).pages)
+
+
+def test_each_exercise_has_its_precautions_on_the_page_where_it_starts(
+    booklets: dict[str, Artifact], texts: dict[str, str], bundle: Bundle
+) -> None:
+    """Invariant 1: a page showing an exercise (a photocopy, say) shows its precautions."""
+
+    def flat(text: str) -> str:
+        return " ".join(text.split())
+
+    for path, artifact in booklets.items():
+        assert artifact.plan is not None
+        pages = [flat(page) for page in texts[path].split("\f")]
+        for exercise in bundle.plan_exercises(bundle.plans[artifact.plan]):
+            opening = flat(exercise.purpose)[:50]
+            starts = [i for i, page in enumerate(pages) if opening in page]
+            assert starts, f"{path}: {exercise.name} not found"
+            assert f"Take care: {exercise.name}" in pages[starts[-1]], (
+                f"{path}: the precautions of {exercise.name} are not on page {starts[-1] + 1}"
+            )

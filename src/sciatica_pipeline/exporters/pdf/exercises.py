@@ -129,6 +129,12 @@ def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
                 stripe=True,
             )
         )
+    # The precautions open the section with its heading, before the dosage, so a patient (or
+    # a photocopy of one page) never sees an exercise without them.
+    precautions = b.bundle.precautions_for(exercise)
+    if precautions:
+        box_ = precautions_box(precautions, st, band=f"Take care: {exercise.name}", whole=False)
+        top += [box_, spacer(st, 0.3)]
     top.append(dosage_box(b, exercise))
     story: Flowables = [KeepTogether(top)]
     story += _block(
@@ -152,10 +158,6 @@ def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
         story += _block([_subheading("Other names and forms", st), *variations], st)
     if exercise.equipment:
         story += _block([_subheading("What you need", st), *bullets(exercise.equipment, st)], st)
-    precautions = b.bundle.precautions_for(exercise)
-    if precautions:
-        story.append(spacer(st, 0.5))
-        story.append(precautions_box(precautions, st, band=f"Take care: {exercise.name}"))
     return story
 
 

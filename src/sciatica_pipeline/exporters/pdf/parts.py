@@ -220,10 +220,13 @@ def precautions_box(
     *,
     short: bool = False,
     band: str | None = None,
+    whole: bool = True,
 ) -> Any:
     """Precautions, one row each, with a bar down the left in the colour of its severity.
 
-    :param band: a heading row, repeated if the box breaks across pages."""
+    :param band: a heading row, repeated if the box breaks across pages.
+    :param whole: keep the box on one page (standard print); False when the caller already
+        keeps it together with what it belongs to."""
     pad = st.padding()
     first = 1 if band else 0
     commands: list[tuple[Any, ...]] = [
@@ -251,7 +254,7 @@ def precautions_box(
     framed = table(rows, st, commands, widths=[st.width], spaceAfter=st.gap, repeatRows=first)
     # Large print boxes are often half a page: let them break between rows rather than leave
     # half a page empty.
-    return framed if st.large else KeepTogether([framed])
+    return framed if st.large or not whole else KeepTogether([framed])
 
 
 def red_flag_boxes(b: Booklet, *, short: bool = False) -> Flowables:
