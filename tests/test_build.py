@@ -240,3 +240,20 @@ def test_per_patient_only_formats_are_refused_by_build(run: Run, tmp_path: Path)
     assert result.exit_code == 2
     assert "ics: per-patient output only; use `sciatica-pipeline patients`" in result.stderr
     assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "setting", "message"),
+    [
+        ("pdf", "pdf.paper=a5", "unknown paper size 'a5'"),
+        ("csv", "csv.excel=maybe", "the csv option excel must be true or false"),
+        ("sms", "sms.format=xml", "the sms option format='xml' must be csv or jsonl"),
+    ],
+)
+def test_bad_option_values_are_bad_usage_before_any_work(
+    run: Run, tmp_path: Path, fmt: str, setting: str, message: str
+) -> None:
+    result = build(run, tmp_path / "dist", "--format", fmt, "--set", setting)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "dist").exists()

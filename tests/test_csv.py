@@ -306,9 +306,9 @@ def test_excel_files_still_validate(run: Run, tmp_path: Path) -> None:
     assert validate(out / "csv" / "datapackage.json") == []
 
 
-def test_bad_excel_value_fails_the_build_with_exit_1(run: Run, tmp_path: Path) -> None:
+def test_bad_excel_value_is_bad_usage(run: Run, tmp_path: Path) -> None:
     result = run("build", str(CONTENT), "--out", str(tmp_path), "-f", "csv", "--set", "csv.excel=1")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "excel must be true or false" in result.stderr
     assert "Traceback" not in result.output
 

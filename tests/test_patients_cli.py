@@ -386,3 +386,10 @@ def test_calendar_output_to_a_folder_is_a_clear_error(run: Run, tmp_path: Path) 
     assert result.exit_code == 1
     assert f"{tmp_path} is a folder; give a file name" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_bad_option_value_is_reported_once_before_any_patient(run: Run, tmp_path: Path) -> None:
+    result = patients(run, EXAMPLE, tmp_path / "out", "--set", "sms.max_per_day=0")
+    assert result.exit_code == 2
+    assert result.stderr.count("max_per_day") == 1
+    assert not (tmp_path / "out").exists()

@@ -534,7 +534,7 @@ def test_limits_too_long_for_one_segment_fail_the_render_naming_the_message(
     assert str(caught.value).endswith("(and 9 more messages)")
 
 
-def test_bad_option_on_the_command_line_exits_1(run: Run, tmp_path: Path) -> None:
+def test_bad_option_on_the_command_line_is_bad_usage(run: Run, tmp_path: Path) -> None:
     result = run(
         "build",
         str(CONTENT),
@@ -545,7 +545,7 @@ def test_bad_option_on_the_command_line_exits_1(run: Run, tmp_path: Path) -> Non
         "--set",
         "sms.max_per_day=9",
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "max_per_day='9' must be a whole number from 1 to 4" in result.stderr
 
 

@@ -235,6 +235,11 @@ def _parse_settings(
                 param_hint="--set",
             )
         options.setdefault(name, {})[key] = value
+    for name, values in options.items():
+        try:
+            host.exporter(name).check_options(values)
+        except PipelineError as exc:
+            raise click.BadParameter(str(exc), param_hint="--set") from exc
     return options
 
 

@@ -101,6 +101,13 @@ class Exporter:
     needs: ClassVar[Needs] = "bundle"
     options: ClassVar[Mapping[str, str]] = {}
 
+    def check_options(self, options: Mapping[str, str]) -> None:
+        """Raise `PipelineError` with a plain message when an option value is not acceptable.
+
+        Called once, before any work, so a typo in `--set` is a usage error (exit 2) rather
+        than a failure per plan or per patient. The default accepts anything.
+        """
+
     def render(self, context: BuildContext) -> Iterable[Artifact]:
         """The bundle-level artifacts (the default renders none)."""
         return ()

@@ -163,6 +163,9 @@ class EhrCsv(Exporter):
         self._plans: dict[str, _PlanLines] = {}
         self._descriptor: tuple[Bundle, dt.datetime, bytes] | None = None
 
+    def check_options(self, options: Mapping[str, str]) -> None:
+        excel_option(options)
+
     def render(self, context: BuildContext) -> Iterator[Artifact]:
         bom = excel_option(context.options)
         bundle = context.bundle

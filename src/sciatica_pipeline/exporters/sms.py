@@ -104,6 +104,9 @@ class SmsSequence(Exporter):
     needs = "patients"
     options = OPTIONS
 
+    def check_options(self, options: Mapping[str, str]) -> None:
+        parse_options(options)
+
     def render(self, context: BuildContext) -> Iterator[Artifact]:
         options = parse_options(context.options)
         for plan in context.bundle.plans.values():

@@ -28,6 +28,11 @@ def paper_for(manifest: Manifest, option: str | None) -> str:
     """The paper size: the `paper` option if given, else the one of the content's region."""
     if option is None:
         return "letter" if (manifest.region or "").upper() in LETTER_REGIONS else "a4"
+    return paper_for_option(option)
+
+
+def paper_for_option(option: str) -> str:
+    """The paper size a `paper` option names; PipelineError when it names none we know."""
     paper = option.strip().lower()
     if paper not in PAPERS:
         raise PipelineError(
@@ -46,6 +51,11 @@ class PdfBooklets(Exporter):
         "paper": "letter or a4 (default: from the content's language region: Letter for "
         "US/CA, A4 elsewhere)"
     }
+
+    def check_options(self, options: Mapping[str, str]) -> None:
+        """An unknown paper size is refused before anything is rendered."""
+        if "paper" in options:
+            paper_for_option(options["paper"])
 
     def render(self, context: BuildContext) -> list[Artifact]:
         """Both editions of every plan's booklet: `standard/<plan>.pdf`, `large-print/<plan>.pdf`.
