@@ -393,3 +393,25 @@ def test_a_bad_option_value_is_reported_once_before_any_patient(run: Run, tmp_pa
     assert result.exit_code == 2
     assert result.stderr.count("max_per_day") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_of_one_format_keeps_the_others(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert patients(run, EXAMPLE, out).exit_code == 0
+    csv_before = (out / "P-0001" / "csv" / "assignments.csv").read_bytes()
+    assert patients(run, EXAMPLE, out, "--format", "ics").exit_code == 0
+    assert (out / "P-0001" / "csv" / "assignments.csv").read_bytes() == csv_before
+    assert (out / "P-0001" / "sms").is_dir()
+
+
+def test_a_format_that_stops_applying_loses_its_old_files(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert patients(run, EXAMPLE, out, "--format", "sms").exit_code == 0
+    assert (out / "P-0001" / "sms").is_dir()
+    without_mobile = tmp_path / "list.csv"
+    rows = EXAMPLE.read_text().splitlines()
+    rows[1] = rows[1].replace("+12025550143", "")
+    without_mobile.write_text("\n".join(rows) + "\n")
+    result = patients(run, without_mobile, out, "--format", "sms")
+    assert "patient P-0001: no sms: the record has no mobile number" in result.stderr
+    assert not (out / "P-0001" / "sms").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import shutil
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -92,14 +93,19 @@ def _init_worker(job: RosterJob) -> None:
 
 
 def render_patient(job: RosterJob, patient: Patient) -> Outcome:
-    """Render every format for one patient and replace the patient's folder atomically."""
+    """Render every format for one patient, then replace each format's folder atomically.
+
+    Nothing is written unless every format rendered. Formats not run this time keep their
+    folders; a format that no longer applies (a mobile number removed, say) loses its old
+    folder, which would otherwise go on holding stale contact data.
+    """
     assert _WORKER is not None
     bundle = _WORKER.bundle
     try:
         plan_schedule = schedule(bundle, patient)
     except (ValueError, OverflowError) as exc:  # the record passed its checks; say so, go on
         return Outcome(patient.id, error=f"its schedule cannot be made: {exc}")
-    files: dict[str, bytes] = {}
+    files: dict[str, dict[str, bytes]] = {}
     skipped: list[str] = []
     for exporter in _WORKER.exporters:
         context = PatientContext(
@@ -109,6 +115,7 @@ def render_patient(job: RosterJob, patient: Patient) -> Outcome:
             artifacts = tuple(exporter.render_patient(context))
         except SkipPatient as skip:
             skipped.append(f"no {exporter.name}: {skip}")
+            files[exporter.name] = {}
             continue
         except Exception as exc:
             detail = str(exc) if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
@@ -116,12 +123,19 @@ def render_patient(job: RosterJob, patient: Patient) -> Outcome:
         problem = artifact_problem(artifacts)
         if problem:
             return Outcome(patient.id, error=f"the {exporter.name} exporter failed: {problem}")
-        files.update({f"{exporter.name}/{a.path}": a.data for a in artifacts})
+        files[exporter.name] = {a.path: a.data for a in artifacts}
+    folder = job.out_dir / patient.id
     try:
-        write_tree(job.out_dir / patient.id, files, private=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        for name, format_files in files.items():
+            if format_files:
+                write_tree(folder / name, format_files, private=True)
+            else:
+                shutil.rmtree(folder / name, ignore_errors=True)
     except (OSError, PipelineError) as exc:
         return Outcome(patient.id, error=f"cannot write the patient's folder: {exc}")
-    return Outcome(patient.id, files=len(files), skipped=tuple(skipped))
+    written = sum(len(f) for f in files.values())
+    return Outcome(patient.id, files=written, skipped=tuple(skipped))
 
 
 def _render_batch(job: RosterJob, patients: list[Patient]) -> list[Outcome]:
