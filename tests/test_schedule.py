@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from sciatica_pipeline.model import Bundle
 from sciatica_pipeline.patients import Patient
-from sciatica_pipeline.schedule import local_datetime, schedule, session_labels
+from sciatica_pipeline.schedule import SessionSeries, local_datetime, schedule, session_labels
 
 ZONES = (
     "America/New_York",
@@ -97,3 +97,17 @@ def test_local_datetime_in_a_gap_moves_forward() -> None:
     zone = ZoneInfo("Europe/Berlin")
     moved = local_datetime(dt.date(2027, 3, 28), dt.time(2, 30), zone)
     assert moved.time() == dt.time(3, 30)
+
+
+def test_an_exercise_done_once_a_day_is_in_the_first_session_only(bundle: Bundle) -> None:
+    patient = Patient("P", "sciatica-plan", dt.date(2027, 3, 8), "UTC", (dt.time(7), dt.time(19)))
+    first_phase = [s for s in schedule(bundle, patient).series if s.phase.number == 1]
+    morning, evening = sorted(first_phase, key=lambda s: s.index)
+
+    def names(series: SessionSeries) -> list[str]:
+        return [x.exercise.id for x in series.exercises]
+
+    assert "walking" in names(morning)  # walking: once a day
+    assert "walking" not in names(evening)
+    assert "pelvic-tilt" in names(morning) and "pelvic-tilt" in names(evening)  # twice a day
+    assert "cat-cow" in names(evening)  # three times a day, with two sessions: both

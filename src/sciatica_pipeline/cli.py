@@ -381,8 +381,9 @@ def patients_command(
 
     PATIENTS_FILE is CSV (with a header row), JSON (a list) or JSON Lines; `-` reads standard
     input; the default is the bundled example. Each patient gets a folder in --out, readable
-    by the owner only, with one subfolder per format, replaced atomically on every run. A bad record is reported with its row
-    and column and skipped; the good patients are still written, and the run exits 1.
+    by the owner only, with one subfolder per format, replaced atomically on every run. A bad
+    record is reported with its row and column and skipped; the good patients are still
+    written, and the run exits 1.
     """
     import os
 

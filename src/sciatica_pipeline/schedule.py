@@ -132,6 +132,17 @@ def phase_days(plan_start: dt.date, phase: Phase) -> tuple[dt.date, dt.date]:
     return first, last
 
 
+def due_in_session(
+    exercises: tuple[ScheduledExercise, ...], index: int
+) -> tuple[ScheduledExercise, ...]:
+    """The exercises of the day's session number `index` (from 0): an exercise done N times a
+    day belongs to the first N sessions (all of them when N is not given, or is more than the
+    sessions); one done once a day, to the first session only."""
+    return tuple(
+        x for x in exercises if x.dosage.times_per_day is None or index < x.dosage.times_per_day
+    )
+
+
 def schedule(bundle: Bundle, patient: Patient) -> Schedule:
     """The patient's dated sessions, phase by phase, and checkpoints."""
     plan = bundle.plans[patient.plan]
@@ -145,7 +156,9 @@ def schedule(bundle: Bundle, patient: Patient) -> Schedule:
             for rx in phase.exercises
         )
         for index, (time, label) in enumerate(zip(patient.session_times, labels, strict=True)):
-            series.append(SessionSeries(phase, index, label, time, first, last, exercises, zone))
+            due = due_in_session(exercises, index)
+            if due:
+                series.append(SessionSeries(phase, index, label, time, first, last, due, zone))
     checkpoints = []
     for index, checkpoint in enumerate(plan.checkpoints):
         day = patient.start_date + dt.timedelta(weeks=checkpoint.after_week, days=-1)
