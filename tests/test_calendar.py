@@ -226,3 +226,15 @@ def test_a_time_skipped_by_daylight_saving_moves_forward(bundle: Bundle) -> None
     at = {s.at.date(): s.at for s in plan_schedule.sessions() if s.series.index == 0}
     assert at[dt.date(2027, 3, 14)].time() == dt.time(3, 30)  # 02:30 does not exist that day
     assert at[dt.date(2027, 3, 15)].time() == dt.time(2, 30)
+
+
+def test_every_event_carries_the_disclaimer_and_red_flags_on_its_own(
+    bundle: Bundle, patients: list[Patient], calendars: dict[str, bytes]
+) -> None:
+    """The contract reads a calendar as a whole; a person sees one event at a time."""
+    for patient in patients:
+        flags = bundle.red_flags_for(bundle.plans[patient.plan])
+        for event in parse(calendars[patient.id]).walk("VEVENT"):
+            text = str(event["DESCRIPTION"])
+            assert bundle.manifest.disclaimer in text, event["SUMMARY"]
+            assert all(flag.title in text for flag in flags), event["SUMMARY"]

@@ -415,3 +415,15 @@ def test_a_format_that_stops_applying_loses_its_old_files(run: Run, tmp_path: Pa
     result = patients(run, without_mobile, out, "--format", "sms")
     assert "patient P-0001: no sms: the record has no mobile number" in result.stderr
     assert not (out / "P-0001" / "sms").exists()
+
+
+def test_a_semicolon_separated_file_gets_a_clear_message(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "id;plan;start_date;timezone;session_times\nP-1;sciatica-plan;2027-03-08;UTC;08:00 18:00\n"
+    )
+    result = patients(run, source, tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{source}: row 1: the columns are separated by semicolons; save the file as" in (
+        result.stderr
+    )

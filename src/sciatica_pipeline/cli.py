@@ -618,7 +618,7 @@ def formats_command() -> None:
     width = max(len(name) for name in host.exporters)
     for name in sorted(host.exporters):
         exporter = host.exporter(name)
-        scope = "bundle and patients" if exporter.needs == "patients" else "bundle"
+        scope = "uses patient schedules" if exporter.needs == "patients" else "bundle only"
         click.echo(f"{name:<{width}}  {exporter.description} [{scope}]")
         for key, help_text in sorted(exporter.options.items()):
             click.echo(f"{'':<{width}}    --set {name}.{key}=...  {help_text}")

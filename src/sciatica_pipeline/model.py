@@ -84,11 +84,6 @@ class Dosage:
         }
         return replace(self, **changes)
 
-    @property
-    def is_empty(self) -> bool:
-        """True when no field is set (the sources give no dosage)."""
-        return all(getattr(self, f.name) is None for f in fields(self))
-
 
 @dataclass(frozen=True, slots=True)
 class Precaution:

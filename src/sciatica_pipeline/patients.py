@@ -191,6 +191,15 @@ def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRec
     ]
     if not header:
         header_problems = [Problem(file, "row 1", "the file is empty; it needs a header row")]
+    elif len(header) == 1 and ";" in header[0]:
+        header_problems = [
+            Problem(
+                file,
+                "row 1",
+                "the columns are separated by semicolons; save the file as comma-separated CSV "
+                "(in a spreadsheet: Save As, CSV UTF-8)",
+            )
+        ]
     if header_problems:
         raise PatientDataError(header_problems, file)
     for row in reader:

@@ -50,11 +50,6 @@ class SessionSeries:
         """The first session of the series."""
         return self.at(self.first_day)
 
-    def occurrences(self) -> Iterator[dt.datetime]:
-        """Every session of the series, day by day."""
-        for offset in range(self.days):
-            yield self.at(self.first_day + dt.timedelta(days=offset))
-
 
 @dataclass(frozen=True, slots=True)
 class ScheduledCheckpoint:
