@@ -277,21 +277,8 @@ def build_command(
     from .writer import unsafe_output
 
     host = _host()
-    available = sorted(host.exporters)
-    unknown = [f for f in formats if f not in host.exporters]
-    if unknown:
-        raise click.BadParameter(
-            f"no format named {', '.join(map(repr, unknown))}; available: "
-            + (", ".join(available) or "none"),
-            param_hint="--format",
-        )
-    # By default every format with bundle-level output; per-patient-only formats (a calendar)
-    # are built by `patients`.
-    chosen = list(dict.fromkeys(formats)) or available
-    if not chosen:
-        raise click.ClickException(
-            "no exporter plugins are available, so there is nothing to build"
-        )
+    # Every format by default; per-patient-only ones (a calendar) say so in the summary.
+    chosen = _select_formats(formats, sorted(host.exporters), "format")
     options = _parse_settings(_with_excel(settings, excel, chosen), host, chosen)
     unsafe = unsafe_output(out_dir, content_dir, owned_by=MANIFEST)
     if unsafe:
@@ -323,18 +310,20 @@ def _has_bundle_output(exporter: Any) -> bool:
     return type(exporter).render is not Exporter.render
 
 
-def _patient_formats(host: PluginHost, formats: Sequence[str]) -> list[str]:
-    per_patient = sorted(n for n, e in host.exporters.items() if e.needs == "patients")
-    unknown = [f for f in formats if f not in per_patient]
+def _select_formats(requested: Sequence[str], names: Sequence[str], what: str) -> list[str]:
+    """The formats asked for with --format (each checked against `names`), or all of them."""
+    unknown = [f for f in requested if f not in names]
     if unknown:
         raise click.BadParameter(
-            f"no per-patient format named {', '.join(map(repr, unknown))}; available: "
-            + (", ".join(per_patient) or "none"),
+            f"no {what} named {', '.join(map(repr, unknown))}; available: "
+            + (", ".join(names) or "none"),
             param_hint="--format",
         )
-    chosen = list(dict.fromkeys(formats)) or per_patient
+    chosen = list(dict.fromkeys(requested)) or list(names)
     if not chosen:
-        raise click.ClickException("no per-patient exporter plugin is available")
+        raise click.ClickException(
+            f"no exporter plugin provides a {what}, so there is nothing to do"
+        )
     return chosen
 
 
@@ -396,7 +385,8 @@ def patients_command(
     state = click.get_current_context().find_object(_State)
     assert state is not None
     host = _host()
-    chosen = _patient_formats(host, formats)
+    per_patient = sorted(n for n, e in host.exporters.items() if e.needs == "patients")
+    chosen = _select_formats(formats, per_patient, "per-patient format")
     options = _parse_settings(_with_excel(settings, excel, chosen), host, chosen)
     unsafe = unsafe_output(out_dir, content_dir, owned_by=PATIENTS_MARKER)
     if unsafe:

@@ -15,16 +15,21 @@ from referencing.jsonschema import DRAFT202012
 Kind = Literal["bundle", "condition", "exercise", "precaution", "plan", "advice", "patient"]
 
 
-def schema_dir() -> Path:
-    """The folder holding the schema files.
+def data_dir(name: str) -> Path:
+    """A top-level folder of the repository that the wheel also ships (`schema`, `content`).
 
-    An installed wheel carries them inside the package; an editable install or a source checkout
-    reads the repository's top-level `schema/` folder, which is the one authors edit.
+    An installed wheel carries it inside the package; an editable install or a source checkout
+    reads the repository's own folder, which is the one authors edit.
     """
-    packaged = resources.files("sciatica_pipeline") / "schema"
+    packaged = resources.files("sciatica_pipeline") / name
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "schema"
+    return Path(__file__).resolve().parents[2] / name
+
+
+def schema_dir() -> Path:
+    """The folder holding the schema files."""
+    return data_dir("schema")
 
 
 @cache

@@ -98,10 +98,10 @@ def normalise(text: str) -> str:
 
 def load_example_bundle() -> Bundle:
     """The bundled sciatica content, for plugin authors' tests."""
+    from .schemas import data_dir
     from .validation import load_bundle
 
-    root = Path(__file__).resolve().parents[2] / "content"
-    return load_bundle(root)
+    return load_bundle(data_dir("content"))
 
 
 def _render(
