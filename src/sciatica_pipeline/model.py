@@ -272,7 +272,9 @@ class Advice:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: a bundle is compared and hashed by identity, so that exporters can memoise
+# texts per bundle.
+@dataclass(frozen=True, slots=True, eq=False)
 class Bundle:
     """The whole validated bundle. Items are keyed by id, in id order.
 
