@@ -427,3 +427,62 @@ def test_a_semicolon_separated_file_gets_a_clear_message(run: Run, tmp_path: Pat
     assert f"{source}: row 1: the columns are separated by semicolons; save the file as" in (
         result.stderr
     )
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(run: Run, tmp_path: Path) -> None:
+    """A cell with a line break is still one row; the file's line is given as well."""
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "id,plan,start_date,timezone,session_times,clinic_name\n"
+        'P-1,sciatica-plan,2027-03-08,UTC,08:00;18:00,"Riverside\nPhysio"\n'
+        "\n"
+        "P-2,sciatica-plan,2027-03-08,Mars/Base,08:00;18:00,\n"
+    )
+    result = patients(run, source, tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{source}: row 4 (line 5), column timezone: " in result.stderr
+    assert (tmp_path / "out" / "P-1" / "ics" / "reminders.ics").exists()
+
+
+def test_empty_trailing_cells_are_ignored_and_extra_values_are_not(
+    run: Run, tmp_path: Path
+) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "id,plan,start_date,timezone,session_times\n"
+        "P-1,sciatica-plan,2027-03-08,UTC,08:00;18:00,,\n"
+        "P-2,sciatica-plan,2027-03-08,UTC,08:00;18:00,surprise\n"
+    )
+    result = patients(run, source, tmp_path / "out", "--format", "ics")
+    assert result.exit_code == 1
+    assert f"{source}: row 3: this row has more cells than the header" in result.stderr
+    assert "row 2" not in result.stderr
+    assert (tmp_path / "out" / "P-1" / "ics" / "reminders.ics").exists()
+
+
+def test_a_column_given_twice_is_a_header_problem(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "id,plan,start_date,timezone,session_times,plan\n"
+        "P-1,sciatica-plan,2027-03-08,UTC,08:00;18:00,piriformis-syndrome-plan\n"
+    )
+    result = patients(run, source, tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{source}: row 1, column plan: this column appears more than once; keep one" in (
+        result.stderr
+    )
+    assert not (tmp_path / "out" / "P-1").exists()
+
+
+def test_a_quote_that_never_closes_is_reported_where_it_opens(run: Run, tmp_path: Path) -> None:
+    good = "sciatica-plan,2027-03-08,UTC,08:00;18:00"
+    rows = [f"P-1,{good}", f'"P-2,{good}'] + [f"Q-{i},{good}" for i in range(5000)]
+    source = tmp_path / "list.csv"
+    source.write_text("id,plan,start_date,timezone,session_times\n" + "\n".join(rows) + "\n")
+    result = patients(run, source, tmp_path / "out", "--format", "ics")
+    assert result.exit_code == 1
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    [line] = [x for x in result.stderr.splitlines() if x.startswith(f"{source}: row 3: ")]
+    assert line.startswith(f"{source}: row 3: the file cannot be read as CSV from here on (")
+    assert line.endswith('look for a cell that opens a quote (") and never closes it')
+    assert (tmp_path / "out" / "P-1" / "ics" / "reminders.ics").exists()

@@ -173,22 +173,31 @@ def _csv_record(row: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
-    reader = csv.DictReader(stream, restkey="\x00extra")
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    header_problems = [
-        Problem(
-            file,
-            f"row 1, column {name}",
-            "unknown column; allowed columns are: " + ", ".join(_FIELDS),
-        )
-        for name in header
-        if name not in _FIELDS
-    ] + [
-        Problem(file, "row 1", f"the required column {name} is missing")
-        for name in _REQUIRED
-        if name not in header
-    ]
+    reader = csv.reader(stream)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise PatientDataError([_unreadable(file, "row 1", exc)], file) from exc
+    header_problems = (
+        [
+            Problem(
+                file,
+                f"row 1, column {name}",
+                "unknown column; allowed columns are: " + ", ".join(_FIELDS),
+            )
+            for name in header
+            if name not in _FIELDS
+        ]
+        + [
+            Problem(file, "row 1", f"the required column {name} is missing")
+            for name in _REQUIRED
+            if name not in header
+        ]
+        + [
+            Problem(file, f"row 1, column {name}", "this column appears more than once; keep one")
+            for name in sorted({h for h in header if h and header.count(h) > 1})
+        ]
+    )
     if not header:
         header_problems = [Problem(file, "row 1", "the file is empty; it needs a header row")]
     elif len(header) == 1 and ";" in header[0]:
@@ -202,15 +211,26 @@ def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRec
         ]
     if header_problems:
         raise PatientDataError(header_problems, file)
-    for row in reader:
-        number = reader.line_num  # spreadsheet numbering: the header is row 1
-        where = f"row {number}"
-        if "\x00extra" in row:
+    # Rows are numbered as a spreadsheet shows them (the header is row 1, a blank line is a
+    # row); a cell holding line breaks makes the file's line number differ, so give both.
+    number, line = 1, reader.line_num
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:  # the good rows before it still count
+            where = _row(number + 1, line + 1)
+            yield PatientRecord(where, None, (_unreadable(file, where, exc),))
+            return
+        if cells is None:
+            return
+        number, first_line, line = number + 1, line + 1, reader.line_num
+        where = _row(number, first_line)
+        if any(cell.strip() for cell in cells[len(header) :]):
             yield PatientRecord(
                 where, None, (Problem(file, where, "this row has more cells than the header"),)
             )
             continue
-        record = _csv_record(row)
+        record = _csv_record(dict(zip(header, cells, strict=False)))
         if not record:
             continue  # blank line
 
@@ -219,6 +239,19 @@ def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRec
 
         patient, problems = patient_from_record(record, bundle, file, locate)
         yield PatientRecord(where, patient, tuple(problems))
+
+
+def _row(number: int, line: int) -> str:
+    return f"row {number}" if line == number else f"row {number} (line {line})"
+
+
+def _unreadable(file: str, where: str, exc: csv.Error) -> Problem:
+    return Problem(
+        file,
+        where,
+        f"the file cannot be read as CSV from here on ({exc}); look for a cell that opens a "
+        'quote (") and never closes it',
+    )
 
 
 def _read_json_lines(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
