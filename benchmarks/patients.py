@@ -1,13 +1,20 @@
 """`patients` on generated lists of 1,000 and 10,000 patients (calendars only): patients per
 second and peak memory of the main process and of the largest worker.
 
+The patients are spread the way a clinic's list is: start dates over a whole year, their own
+morning and evening times, several lead times, zones on both hemispheres and with half-hour
+offsets, and many clinics. (A list where everyone starts on a few dates at the same times
+would flatter the calendar writer, which reuses lines that repeat.)
+
 Each run is a fresh process that reports its own peak resident memory (ru_maxrss) and that of
 its largest worker, so the figures of one run do not leak into the next.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -22,6 +29,9 @@ ZONES = (
     "Australia/Sydney",
     "Asia/Kolkata",
     "America/Los_Angeles",
+    "Europe/Berlin",
+    "America/Chicago",
+    "Australia/Adelaide",
 )
 PLANS = (
     "sciatica-plan",
@@ -31,6 +41,12 @@ PLANS = (
     "degenerative-disc-disease-with-instability-plan",
     "isthmic-spondylolisthesis-plan",
 )
+#: Every plan has two sessions a day: one time from each list.
+MORNINGS = tuple(f"{h:02d}:{m:02d}" for h in range(6, 12) for m in (0, 15, 30, 45))
+EVENINGS = tuple(f"{h:02d}:{m:02d}" for h in range(16, 22) for m in (0, 15, 30, 45))
+LEADS = (0, 10, 15, 15, 30, 60)
+CLINICS = 40
+
 
 RUNNER = """
 import json, resource, sys
@@ -47,12 +63,21 @@ print(json.dumps({
 
 
 def write_patients(path: Path, count: int) -> None:
-    """A CSV of `count` fictional patients spread over plans, zones and start dates."""
-    lines = ["id,plan,start_date,timezone,session_times,reminder_minutes"]
+    """A CSV of `count` fictional patients, spread as described above (the same list for the
+    same count, every run)."""
+    rng = random.Random(count)
+    lines = ["id,plan,start_date,timezone,session_times,reminder_minutes,clinic_name,clinic_phone"]
     for i in range(count):
-        day = 1 + i % 28
-        plan, zone = PLANS[i % len(PLANS)], ZONES[i % len(ZONES)]
-        lines.append(f"B-{i:06d},{plan},2027-03-{day:02d},{zone},08:00;18:00,15")
+        start = dt.date(2027, 1, 1) + dt.timedelta(days=rng.randrange(365))
+        times = f"{rng.choice(MORNINGS)};{rng.choice(EVENINGS)}"
+        clinic = rng.randrange(CLINICS + 8)  # some patients have no clinic on record
+        contact = (
+            f"Clinic {clinic:02d} Physio,+1 202 555 01{clinic:02d}" if clinic < CLINICS else ","
+        )
+        lines.append(
+            f"B-{i:06d},{PLANS[i % len(PLANS)]},{start},{rng.choice(ZONES)},{times},"
+            f"{rng.choice(LEADS)},{contact}"
+        )
     path.write_text("\n".join(lines) + "\n")
 
 

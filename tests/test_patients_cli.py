@@ -474,15 +474,31 @@ def test_a_column_given_twice_is_a_header_problem(run: Run, tmp_path: Path) -> N
     assert not (tmp_path / "out" / "P-1").exists()
 
 
-def test_a_quote_that_never_closes_is_reported_where_it_opens(run: Run, tmp_path: Path) -> None:
+@pytest.mark.parametrize("after", [1, 5000])
+def test_a_quote_that_never_closes_is_reported_where_it_opens(
+    run: Run, tmp_path: Path, after: int
+) -> None:
+    """However much follows (a long file used to overflow the csv module's cell limit, a short
+    one to vanish silently into one cell)."""
     good = "sciatica-plan,2027-03-08,UTC,08:00;18:00"
-    rows = [f"P-1,{good}", f'"P-2,{good}'] + [f"Q-{i},{good}" for i in range(5000)]
+    rows = [f"P-1,{good}", f'"P-2,{good}'] + [f"Q-{i},{good}" for i in range(after)]
     source = tmp_path / "list.csv"
     source.write_text("id,plan,start_date,timezone,session_times\n" + "\n".join(rows) + "\n")
     result = patients(run, source, tmp_path / "out", "--format", "ics")
     assert result.exit_code == 1
     assert "internal error" not in result.output and "Traceback" not in result.output
     [line] = [x for x in result.stderr.splitlines() if x.startswith(f"{source}: row 3: ")]
-    assert line.startswith(f"{source}: row 3: the file cannot be read as CSV from here on (")
-    assert line.endswith('look for a cell that opens a quote (") and never closes it')
+    assert line.startswith(f"{source}: row 3: this row is not valid CSV (")
+    assert line.endswith("just before the next comma or the end of the line")
     assert (tmp_path / "out" / "P-1" / "ics" / "reminders.ics").exists()
+
+
+def test_text_after_a_closing_quote_is_reported(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "id,plan,start_date,timezone,session_times,clinic_name\n"
+        'P-1,sciatica-plan,2027-03-08,UTC,08:00;18:00,"Riverside" Physio\n'
+    )
+    result = patients(run, source, tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{source}: row 2: this row is not valid CSV (" in result.stderr

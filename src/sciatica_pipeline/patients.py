@@ -173,7 +173,8 @@ def _csv_record(row: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
-    reader = csv.reader(stream)
+    # strict: a quote that never closes is an error, not the rest of the file in one cell.
+    reader = csv.reader(stream, strict=True)
     try:
         header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
@@ -249,8 +250,9 @@ def _unreadable(file: str, where: str, exc: csv.Error) -> Problem:
     return Problem(
         file,
         where,
-        f"the file cannot be read as CSV from here on ({exc}); look for a cell that opens a "
-        'quote (") and never closes it',
+        f"this row is not valid CSV ({exc}), so the rest of the file cannot be read; check its "
+        'quotes ("): a cell that starts with a quote must end with one, just before the next '
+        "comma or the end of the line",
     )
 
 

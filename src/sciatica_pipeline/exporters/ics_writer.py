@@ -1,31 +1,35 @@
 """Calendars as plain data, written by icalendar one distinct line at a time.
 
 Most lines of a patient's calendar are the same for every patient on the same plan: the long
-descriptions, the alarms, the VTIMEZONE. Only UIDs and dates differ. Building icalendar's
-component objects for every line of every calendar took about 7 ms a calendar, most of it
-re-encoding those shared lines (see docs/decisions/0006-calendar-speed.md).
+descriptions, the alarms, the VTIMEZONE. Only UIDs and date-times differ. Building
+icalendar's component objects for every line of every calendar took about 8 ms a calendar,
+most of it re-encoding those shared lines (see docs/decisions/0006-calendar-speed.md).
 
-So a calendar is described as a tree of `Node`s, and `to_bytes` has icalendar make each
-distinct property line once: icalendar still picks the value type and parameters (TZID,
-VALUE), escapes, folds and orders the properties. `to_component` turns the same tree into
-icalendar's objects; the tests prove both give the same bytes.
+So a calendar is described as a tree of `Node`s, and `to_bytes` has icalendar write each
+distinct line once: icalendar still picks the value type and parameters (TZID, VALUE),
+escapes, folds and orders the properties. Lines that differ only by a date-time or a plain
+UID are made from a line icalendar wrote with a stand-in of the same length. `to_component`
+turns the same tree into icalendar's objects; the tests prove both give the same bytes.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 #: A property value: what icalendar's `Component.add` accepts, in a hashable form. A
 #: recurrence rule is a tuple of (part, value) pairs, for example
 #: `(("FREQ", "DAILY"), ("UNTIL", until))`.
 Value = str | int | dt.date | dt.datetime | dt.timedelta | tuple[tuple[str, Any], ...]
 
-#: Properties whose values are never shared between calendars: memoising them would only
-#: push shared lines out of the memo.
+#: Properties whose values are never shared between calendars: memoising their whole lines
+#: would only push shared lines out of the memo.
 UNSHARED = frozenset({"UID"})
 
 #: How many distinct lines to keep; the memo is emptied when it is full.
@@ -71,13 +75,28 @@ def _plain(value: Value) -> Any:
     return dict(value) if isinstance(value, tuple) else value
 
 
-def _identity(value: Value) -> tuple[Any, ...]:
+def _zone_identity(zone: dt.tzinfo | None) -> tuple[Any, ...] | None:
+    """How icalendar names this zone, for zones whose name does not depend on the date; None
+    for other zones (icalendar may fall back to `tzname()`, which changes with the date)."""
+    if zone is None:
+        return ("floating",)
+    if isinstance(zone, ZoneInfo) and zone.key:
+        return ("zoneinfo", zone.key)
+    if isinstance(zone, dt.timezone):
+        return ("fixed", zone.utcoffset(None), zone.tzname(None))
+    return None
+
+
+def _identity(value: object) -> tuple[Any, ...] | None:
     """A memo key that tells apart values Python calls equal but icalendar writes
-    differently: the same instant in two time zones, or 1 and True."""
+    differently (the same instant in two time zones, 1 and True); None when the value must
+    not be memoised."""
     if isinstance(value, tuple):
-        return tuple((part, _identity(item)) for part, item in value)
+        items = tuple(_identity(item) for item in value)
+        return None if None in items else (tuple, items)
     if isinstance(value, dt.datetime):
-        return (dt.datetime, value.isoformat(), str(value.tzinfo), value.fold)
+        zone = _zone_identity(value.tzinfo)
+        return None if zone is None else (dt.datetime, value.replace(tzinfo=None), zone)
     return (type(value), value)
 
 
@@ -89,18 +108,138 @@ def _encode(kind: str, name: str, value: Value) -> bytes:
     return line + b"\r\n"
 
 
-_lines: dict[tuple[Any, ...], bytes] = {}
+# Date-times differ from patient to patient, so memoising whole lines would not help them.
+# Instead icalendar writes the line once with a stand-in date-time (the template), and each
+# value's digits take the stand-in's place. That is only right where icalendar writes the
+# digits as given: it converts DTSTAMP to UTC, for example, which leaves them unchanged only
+# where the offset happens to be zero. So the stand-in is written in a zone that is never at
+# UTC (Asia/Tokyo) as well as in the value's own zone, in winter and in summer; where any of
+# these is not written as given, the line is memoised whole instead.
+_STAND_INS = (dt.datetime(2001, 1, 2, 3, 4, 5), dt.datetime(2002, 7, 8, 9, 10, 11))
+_NEVER_UTC = "Asia/Tokyo"
+
+
+@lru_cache(maxsize=4096)
+def _date_digits(day: dt.date) -> bytes:
+    from icalendar import vDate
+
+    encoded: Any = vDate(day)
+    digits: bytes = encoded.to_ical()
+    return digits
+
+
+@lru_cache(maxsize=4096)
+def _time_digits(time: dt.time) -> bytes:
+    from icalendar import vTime
+
+    encoded: Any = vTime(time)
+    return str(encoded.to_ical()).encode("ascii")
+
+
+def _digits(when: dt.datetime) -> bytes:
+    """The date-time's digits as icalendar writes them (YYYYMMDDTHHMMSS)."""
+    return _date_digits(when.date()) + b"T" + _time_digits(when.time())
+
+
+def _the_datetime(value: Value) -> dt.datetime | None:
+    """The one date-time in the value (itself, or one part of a recurrence rule), if any."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, tuple):
+        found = [item for _, item in value if isinstance(item, dt.datetime)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _with_datetime(value: Value, when: dt.datetime) -> Value:
+    if isinstance(value, tuple):
+        return tuple(
+            (part, when if isinstance(item, dt.datetime) else item) for part, item in value
+        )
+    return when
+
+
+def _template(kind: str, name: str, value: Value, when: dt.datetime) -> bytes | None:
+    """The line with the first stand-in's digits where the date-time goes, or None when
+    icalendar does not write the date-time's digits as given."""
+    first, second = _digits(_STAND_INS[0]), _digits(_STAND_INS[1])
+    elsewhere = _encode(
+        kind, name, _with_datetime(value, _STAND_INS[0].replace(tzinfo=ZoneInfo(_NEVER_UTC)))
+    )
+    if elsewhere.count(first) != 1:
+        return None
+    winter, summer = (
+        _with_datetime(value, stand_in.replace(tzinfo=when.tzinfo)) for stand_in in _STAND_INS
+    )
+    line = _encode(kind, name, winter)
+    if line.count(first) != 1 or line.replace(first, second) != _encode(kind, name, summer):
+        return None
+    return line
+
+
+# UIDs differ in every calendar too. A text made only of these characters is written as it
+# is (RFC 5545 escapes only backslash, semicolon, comma and line breaks), so it can take a
+# stand-in's place in the same way, as long as it has the stand-in's length.
+_VERBATIM = re.compile(r"[A-Za-z0-9@._-]+")
+
+
+@lru_cache(maxsize=256)
+def _is_text(name: str) -> bool:
+    """Whether icalendar writes this property's values as TEXT."""
+    from icalendar import Component, vText
+
+    return Component.types_factory.for_property(name) is vText
+
+
+def _text_template(kind: str, name: str, length: int) -> bytes | None:
+    """The line with a stand-in text of this length, or None when icalendar does not write
+    such a text as it is (a long line folds inside it, say)."""
+    first, second = "q" * length, "z" * length
+    line = _encode(kind, name, first)
+    if line.count(first.encode()) != 1:
+        return None
+    if line.replace(first.encode(), second.encode()) != _encode(kind, name, second):
+        return None
+    return line
+
+
+_lines: dict[tuple[Any, ...], bytes | None] = {}
+
+
+def _memo(key: tuple[Any, ...], make: Callable[[], bytes | None]) -> bytes | None:
+    if key in _lines:
+        return _lines[key]
+    if len(_lines) >= MEMO_SIZE:
+        _lines.clear()
+    made = _lines[key] = make()
+    return made
 
 
 def _line(kind: str, name: str, value: Value) -> bytes:
-    if name.upper() in UNSHARED:
+    """One property line, made by icalendar or from a line icalendar made."""
+    if isinstance(value, str) and _is_text(name) and _VERBATIM.fullmatch(value):
+        length = len(value)
+        template = _memo(("text", kind, name, length), lambda: _text_template(kind, name, length))
+        if template is not None:
+            return template.replace(b"q" * length, value.encode("ascii"))
+    if name in UNSHARED:
         return _encode(kind, name, value)
-    key = (kind, name, _identity(value))
-    line = _lines.get(key)
-    if line is None:
-        if len(_lines) >= MEMO_SIZE:
-            _lines.clear()
-        line = _lines[key] = _encode(kind, name, value)
+    when = _the_datetime(value)
+    if when is not None:
+        shape = _identity(_with_datetime(value, _STAND_INS[0].replace(tzinfo=when.tzinfo)))
+        if shape is None:  # a zone icalendar may name by the date: no shortcut
+            return _encode(kind, name, value)
+        template = _memo(
+            ("template", kind, name, shape), lambda: _template(kind, name, value, when)
+        )
+        if template is not None:
+            return template.replace(_digits(_STAND_INS[0]), _digits(when))
+    identity = _identity(value)
+    if identity is None:
+        return _encode(kind, name, value)
+    line = _memo(("line", kind, name, identity), lambda: _encode(kind, name, value))
+    assert line is not None
     return line
 
 
@@ -127,7 +266,8 @@ def to_bytes(node: Node) -> bytes:
     parts = [begin]
     properties = node.properties
     for i in _order(node.kind, tuple(name for name, _ in properties)):
-        parts.append(_line(node.kind, *properties[i]))
+        name, value = properties[i]
+        parts.append(_line(node.kind, name.upper(), value))
     for child in node.children:
         parts.append(child.data if isinstance(child, Ready) else to_bytes(child))
     parts.append(end)
