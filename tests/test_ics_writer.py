@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -161,6 +162,37 @@ def test_a_zone_named_by_the_date_is_never_memoised() -> None:
             assert to_bytes(node) == reference(node)
             season = "summer" if month == 7 else "winter"
             assert f"TZID=Zone{i}/{season}:".encode() in to_bytes(node)
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "second"),
+    [
+        # The same wall time twice on the night the clocks go back: a different instant.
+        (
+            "DTSTAMP",
+            dt.datetime(2027, 11, 7, 1, 30, tzinfo=NEW_YORK),
+            dt.datetime(2027, 11, 7, 1, 30, fold=1, tzinfo=NEW_YORK),
+        ),
+        ("X-TIME", dt.time(8, tzinfo=NEW_YORK), dt.time(8, tzinfo=ZoneInfo("Europe/London"))),
+        ("X-NUMBER", 0.0, -0.0),
+        ("SEQUENCE", 1, True),
+        ("SUMMARY", icalendar.vText("Walk", params={"LANGUAGE": "en"}), "Walk"),
+        (
+            "ATTENDEE",
+            icalendar.vCalAddress("mailto:a@example.org", params={"CN": "Ann"}),
+            icalendar.vCalAddress("mailto:a@example.org", params={"CN": "Bob"}),
+        ),
+    ],
+)
+def test_values_python_calls_equal_are_written_as_icalendar_writes_each(
+    name: str, first: Any, second: Any
+) -> None:
+    for value in (first, second):
+        node = Node("VEVENT", ((name, value),))
+        assert to_bytes(node) == reference(node)
 
 
 def test_property_names_in_any_case_are_written_as_icalendar_writes_them() -> None:

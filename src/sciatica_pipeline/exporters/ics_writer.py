@@ -81,7 +81,7 @@ def _zone_identity(zone: dt.tzinfo | None) -> tuple[Any, ...] | None:
     if zone is None:
         return ("floating",)
     if isinstance(zone, ZoneInfo) and zone.key:
-        return ("zoneinfo", zone.key)
+        return ("zoneinfo", zone)  # the object: a zone read from a file may reuse a key
     if isinstance(zone, dt.timezone):
         return ("fixed", zone.utcoffset(None), zone.tzname(None))
     return None
@@ -89,15 +89,23 @@ def _zone_identity(zone: dt.tzinfo | None) -> tuple[Any, ...] | None:
 
 def _identity(value: object) -> tuple[Any, ...] | None:
     """A memo key that tells apart values Python calls equal but icalendar writes
-    differently (the same instant in two time zones, 1 and True); None when the value must
-    not be memoised."""
+    differently (the same instant in two time zones, 1 and True, 0.0 and -0.0); None when
+    the value must not be memoised."""
+    if getattr(value, "params", None):  # an icalendar value carrying its own parameters
+        return None
     if isinstance(value, tuple):
         items = tuple(_identity(item) for item in value)
         return None if None in items else (tuple, items)
     if isinstance(value, dt.datetime):
         zone = _zone_identity(value.tzinfo)
-        return None if zone is None else (dt.datetime, value.replace(tzinfo=None), zone)
-    return (type(value), value)
+        if zone is None:
+            return None
+        return (dt.datetime, value.replace(tzinfo=None), value.fold, zone)
+    if isinstance(value, dt.time) and value.tzinfo is not None:
+        return None
+    if type(value) is str:
+        return (str, value)
+    return (type(value), value, repr(value))
 
 
 def _encode(kind: str, name: str, value: Value) -> bytes:
@@ -218,7 +226,7 @@ def _memo(key: tuple[Any, ...], make: Callable[[], bytes | None]) -> bytes | Non
 
 def _line(kind: str, name: str, value: Value) -> bytes:
     """One property line, made by icalendar or from a line icalendar made."""
-    if isinstance(value, str) and _is_text(name) and _VERBATIM.fullmatch(value):
+    if type(value) is str and _is_text(name) and _VERBATIM.fullmatch(value):
         length = len(value)
         template = _memo(("text", kind, name, length), lambda: _text_template(kind, name, length))
         if template is not None:
