@@ -259,3 +259,17 @@ def test_the_calendar_reads_back_as_the_component_it_came_from(bundle: Bundle) -
     data = calendar_bytes(bundle, schedule(bundle, patient), BUILD)
     parsed = icalendar.Calendar.from_ical(data)
     assert parsed.to_ical() == data
+
+
+def test_a_stand_in_icalendar_refuses_only_means_no_shortcut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object) -> bytes:
+        raise ValueError("not a value this property takes")
+
+    monkeypatch.setattr(ics_writer, "_lines", {})
+    monkeypatch.setattr(ics_writer, "_text_template", refuse)
+    monkeypatch.setattr(ics_writer, "_template", refuse)
+    start = dt.datetime(2027, 3, 8, 8, tzinfo=NEW_YORK)
+    node = Node("VEVENT", (("UID", "abc@example.org"), ("DTSTART", start)))
+    assert to_bytes(node) == reference(node)

@@ -224,11 +224,26 @@ def _memo(key: tuple[Any, ...], make: Callable[[], bytes | None]) -> bytes | Non
     return made
 
 
+def _memo_template(key: tuple[Any, ...], make: Callable[[], bytes | None]) -> bytes | None:
+    """A memoised template, or None where icalendar refuses a stand-in the value's type
+    allows (then the value itself is written, and any error is the value's own)."""
+
+    def attempt() -> bytes | None:
+        try:
+            return make()
+        except Exception:  # a refused stand-in only means no shortcut
+            return None
+
+    return _memo(key, attempt)
+
+
 def _line(kind: str, name: str, value: Value) -> bytes:
     """One property line, made by icalendar or from a line icalendar made."""
     if type(value) is str and _is_text(name) and _VERBATIM.fullmatch(value):
         length = len(value)
-        template = _memo(("text", kind, name, length), lambda: _text_template(kind, name, length))
+        template = _memo_template(
+            ("text", kind, name, length), lambda: _text_template(kind, name, length)
+        )
         if template is not None:
             return template.replace(b"q" * length, value.encode("ascii"))
     if name in UNSHARED:
@@ -238,7 +253,7 @@ def _line(kind: str, name: str, value: Value) -> bytes:
         shape = _identity(_with_datetime(value, _STAND_INS[0].replace(tzinfo=when.tzinfo)))
         if shape is None:  # a zone icalendar may name by the date: no shortcut
             return _encode(kind, name, value)
-        template = _memo(
+        template = _memo_template(
             ("template", kind, name, shape), lambda: _template(kind, name, value, when)
         )
         if template is not None:
