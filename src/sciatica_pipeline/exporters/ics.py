@@ -77,7 +77,7 @@ def session_description(bundle: Bundle, series: SessionSeries, patient: Patient)
 
 
 # The texts are memoised: every patient on a plan with the same clinic gets the same ones.
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _session_text(
     bundle: Bundle,
     plan_id: str,
@@ -107,7 +107,7 @@ def checkpoint_description(
     return _checkpoint_text(bundle, patient.plan, checkpoint.checkpoint, _contact(patient))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _checkpoint_text(
     bundle: Bundle, plan_id: str, checkpoint: Checkpoint, contact: tuple[str, ...]
 ) -> str:

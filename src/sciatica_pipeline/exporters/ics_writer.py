@@ -23,6 +23,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sciatica_pipeline.exporters.ics_fold import fold
+
 #: A property value: what icalendar's `Component.add` accepts, in a hashable form. A
 #: recurrence rule is a tuple of (part, value) pairs, for example
 #: `(("FREQ", "DAILY"), ("UNTIL", until))`.
@@ -112,8 +114,8 @@ def _encode(kind: str, name: str, value: Value) -> bytes:
     """One property as icalendar writes it in a component of this kind, CRLF included."""
     component = _component(kind)
     component.add(name, _plain(value))
-    line: bytes = component.content_line(name, component[name]).to_ical()
-    return line + b"\r\n"
+    line = component.content_line(name, component[name])
+    return fold(str(line), (kind, name)) + b"\r\n"
 
 
 # Date-times differ from patient to patient, so memoising whole lines would not help them.

@@ -1,0 +1,79 @@
+"""Folding long content lines (RFC 5545, 3.1) with icalendar, reusing the folds of similar lines.
+
+icalendar folds character by character: about 0.4 ms for a 2,500-character description,
+most of the cost of writing one. The descriptions of a plan's sessions differ from clinic to
+clinic only near the end, where the clinic's name and phone go. icalendar folds greedily from
+the start of a line, each piece holding at most 74 octets, so where two lines agree their
+pieces agree too: a piece of an earlier line can be reused when both lines agree up to two
+characters past its end (the character that did not fit, and the one after it, which
+decides whether an escape's backslash moves to the next piece). icalendar folds the rest,
+from the first piece that cannot be reused, exactly as it would have continued.
+
+The tests compare every fold with icalendar's own fold of the whole line.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Hashable
+from typing import Any
+
+#: Lines shorter than this are folded whole: comparing would cost more than it saves. Longer
+#: lines are compared only with recent lines that begin with the same this many characters
+#: (the same plan, phase and session, in a description).
+REUSE_FROM = 400
+#: How many recent lines to keep for each beginning, and how many beginnings.
+RECENT = 4
+BEGINNINGS = 4096
+#: What icalendar puts between the pieces of a folded line.
+SEPARATOR = "\r\n "
+
+_recent: dict[tuple[Hashable, str], deque[tuple[str, tuple[str, ...]]]] = {}
+
+
+def _icalendar_pieces(line: str) -> list[str]:
+    from icalendar.parser import Contentline
+
+    content_line: Any = Contentline
+    folded: bytes = content_line(line).to_ical()
+    return folded.decode("utf-8").split(SEPARATOR)
+
+
+def _agreeing(a: str, b: str) -> int:
+    """How many leading characters `a` and `b` share (slices compare in C, halving)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def fold(line: str, family: Hashable) -> bytes:
+    """The content line folded exactly as icalendar folds it, without CRLF at the end.
+
+    `family` names the lines likely to share a beginning (the component kind and property
+    name, say); only lines of the same family are compared.
+    """
+    if len(line) < REUSE_FROM:
+        return SEPARATOR.join(_icalendar_pieces(line)).encode("utf-8")
+    if len(_recent) >= BEGINNINGS:
+        _recent.clear()
+    recent = _recent.setdefault((family, line[:REUSE_FROM]), deque(maxlen=RECENT))
+    reused: tuple[str, ...] = ()
+    for earlier, pieces in recent:
+        agree = _agreeing(line, earlier)
+        end, usable = 0, 0
+        for piece in pieces[:-1]:  # the last piece ended with its line, not by a fold
+            if end + len(piece) + 2 > agree:
+                break
+            end += len(piece)
+            usable += 1
+        if usable > len(reused):
+            reused = pieces[:usable]
+    done = sum(len(piece) for piece in reused)
+    pieces = (*reused, *_icalendar_pieces(line[done:]))
+    recent.append((line, pieces))
+    return SEPARATOR.join(pieces).encode("utf-8")

@@ -1,0 +1,83 @@
+"""Folding with reused pieces gives exactly icalendar's fold of the whole line, for lines that
+share beginnings of any length and differ anywhere, escapes and multi-byte characters
+included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar.parser import Contentline
+
+from sciatica_pipeline.exporters import ics_fold
+from sciatica_pipeline.exporters.ics_fold import fold
+
+# Backslash escapes (which icalendar keeps on one piece), one- to four-octet characters.
+ALPHABET = "ab ,;:\\\\nN^é€😀"
+texts = st.text(st.sampled_from(ALPHABET), max_size=300)
+
+
+def icalendar_fold(line: str) -> bytes:
+    content_line: Any = Contentline
+    folded: bytes = content_line(line).to_ical()
+    return folded
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.text(st.sampled_from(ALPHABET), min_size=0, max_size=3000),
+    tails=st.lists(texts, min_size=1, max_size=6),
+    cuts=st.lists(st.integers(0, 3000), min_size=1, max_size=6),
+)
+def test_folds_are_icalendars_whatever_the_lines_share(
+    head: str, tails: list[str], cuts: list[int]
+) -> None:
+    """Lines that share a beginning (the same plan, another clinic), cut anywhere."""
+    family = object()
+    prefix = "DESCRIPTION:" + "x" * ics_fold.REUSE_FROM  # every line long enough to reuse
+    for tail, cut in zip(tails, cuts * len(tails), strict=False):
+        line = prefix + head[:cut] + tail
+        assert fold(line, family) == icalendar_fold(line)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from(ALPHABET), max_size=2000), min_size=1, max_size=5))
+def test_folds_of_unrelated_lines_are_icalendars(lines: list[str]) -> None:
+    family = object()
+    for text in lines:
+        line = "DESCRIPTION:" + text
+        assert fold(line, family) == icalendar_fold(line)
+
+
+def test_a_piece_is_not_reused_when_the_next_line_differs_just_after_it() -> None:
+    """The character after a piece decides where it ends: a backslash there moves."""
+    family = object()
+    base = "DESCRIPTION:" + "y" * ics_fold.REUSE_FROM + "z" * 1000
+    assert fold(base, family) == icalendar_fold(base)
+    for position in range(ics_fold.REUSE_FROM + 60, ics_fold.REUSE_FROM + 240):
+        for insert in ("\\,", "é", "😀"):
+            line = base[:position] + insert + base[position:]
+            assert fold(line, family) == icalendar_fold(line), (position, insert)
+
+
+def test_the_memory_of_recent_lines_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ics_fold, "_recent", {})
+    monkeypatch.setattr(ics_fold, "BEGINNINGS", 3)
+    for i in range(10):
+        line = f"DESCRIPTION:{i}" + "w" * ics_fold.REUSE_FROM * 2
+        assert fold(line, "family") == icalendar_fold(line)
+        assert len(ics_fold._recent) <= 3
+
+
+def test_a_backslash_at_the_end_of_a_piece_depends_on_the_character_after_it() -> None:
+    """icalendar moves a backslash that would end a piece to the next one. Whether it ends
+    the piece depends on the width of the character after it, so two lines that agree up to
+    and including the backslash may still fold differently there."""
+    start = "DESCRIPTION:" + "y" * ics_fold.REUSE_FROM
+    for shift in range(80):
+        family = object()
+        for after in ("é", "a", "😀", "ab", "€"):
+            line = start + "y" * shift + "\\" + after + "z" * 300
+            assert fold(line, family) == icalendar_fold(line), (shift, after)
