@@ -4,10 +4,11 @@ icalendar folds character by character: about 0.4 ms for a 2,500-character descr
 most of the cost of writing one. The descriptions of a plan's sessions differ from clinic to
 clinic only near the end, where the clinic's name and phone go. icalendar folds greedily from
 the start of a line, each piece holding at most 74 octets, so where two lines agree their
-pieces agree too: a piece of an earlier line can be reused when both lines agree up to two
-characters past its end (the character that did not fit, and the one after it, which
-decides whether an escape's backslash moves to the next piece). icalendar folds the rest,
-from the first piece that cannot be reused, exactly as it would have continued.
+pieces agree too. A piece ends before the character that does not fit, or one character
+sooner when that would leave an escape's backslash at its end, so the two characters after
+a piece decide where it ends: a piece of an earlier line is reused when both lines agree up
+to two characters past it. icalendar folds the rest, from the first piece that cannot be
+reused, exactly as it would have continued.
 
 The tests compare every fold with icalendar's own fold of the whole line.
 """
