@@ -25,7 +25,7 @@ from typing import Any
 REUSE_FROM = 400
 #: How many recent lines to keep for each beginning, and how many beginnings.
 RECENT = 4
-BEGINNINGS = 4096
+BEGINNINGS = 512
 #: What icalendar puts between the pieces of a folded line.
 SEPARATOR = "\r\n "
 

@@ -35,7 +35,7 @@ Value = str | int | dt.date | dt.datetime | dt.timedelta | tuple[tuple[str, Any]
 UNSHARED = frozenset({"UID"})
 
 #: How many distinct lines to keep; the memo is emptied when it is full.
-MEMO_SIZE = 20_000
+MEMO_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
