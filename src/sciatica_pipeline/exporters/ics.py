@@ -153,43 +153,64 @@ def calendar_node(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -
     stamp = build_time.astimezone(dt.UTC)
     sequence = sequence_for(bundle.manifest.version)
     lead = patient.reminder_minutes
-    events: list[Node] = []
-    for series in schedule.series:
-        summary = f"Back exercises ({series.label})"
-        start = series.start
-        uid = event_uid(
-            bundle, plan, patient, f"phase-{series.phase.number}", f"session-{series.index + 1}"
-        )
-        last = series.at(series.last_day).astimezone(dt.UTC)
+
+    def event(
+        summary: str,
+        start: dt.datetime,
+        length: dt.timedelta,
+        uid: str,
+        description: str,
+        reminder: str,
+        *repeat: tuple[str, Value],
+    ) -> Node:
+        """A private, non-blocking event with the patient's reminder (sessions repeat)."""
         properties: tuple[tuple[str, Value], ...] = (
             ("SUMMARY", summary),
             ("DTSTART", start),
-            ("DTEND", start + SESSION_LENGTH),
+            ("DTEND", start + length),
             ("DTSTAMP", stamp),
             ("UID", uid),
             ("SEQUENCE", sequence),
-            ("RRULE", (("FREQ", "DAILY"), ("UNTIL", last))),
+            *repeat,
             ("CLASS", "PRIVATE"),
-            ("DESCRIPTION", session_description(bundle, series, patient)),
+            ("DESCRIPTION", description),
             ("TRANSP", "TRANSPARENT"),
         )
-        alarm = _alarm(f"Time for your {summary.lower()}", lead)
-        events.append(Node("VEVENT", properties, (alarm,)))
+        return Node("VEVENT", properties, (_alarm(reminder, lead),))
+
+    events: list[Node] = []
+    for series in schedule.series:
+        summary = f"Back exercises ({series.label})"
+        last = series.at(series.last_day).astimezone(dt.UTC)
+        events.append(
+            event(
+                summary,
+                series.start,
+                SESSION_LENGTH,
+                event_uid(
+                    bundle,
+                    plan,
+                    patient,
+                    f"phase-{series.phase.number}",
+                    f"session-{series.index + 1}",
+                ),
+                session_description(bundle, series, patient),
+                f"Time for your {summary.lower()}",
+                ("RRULE", (("FREQ", "DAILY"), ("UNTIL", last))),
+            )
+        )
     for checkpoint in schedule.checkpoints:
         summary = f"Back exercises: {checkpoint.checkpoint.title}"
-        uid = event_uid(bundle, plan, patient, "checkpoint", checkpoint.index + 1)
-        properties = (
-            ("SUMMARY", summary),
-            ("DTSTART", checkpoint.at),
-            ("DTEND", checkpoint.at + CHECKPOINT_LENGTH),
-            ("DTSTAMP", stamp),
-            ("UID", uid),
-            ("SEQUENCE", sequence),
-            ("CLASS", "PRIVATE"),
-            ("DESCRIPTION", checkpoint_description(bundle, checkpoint, patient)),
-            ("TRANSP", "TRANSPARENT"),
+        events.append(
+            event(
+                summary,
+                checkpoint.at,
+                CHECKPOINT_LENGTH,
+                event_uid(bundle, plan, patient, "checkpoint", checkpoint.index + 1),
+                checkpoint_description(bundle, checkpoint, patient),
+                summary,
+            )
         )
-        events.append(Node("VEVENT", properties, (_alarm(summary, lead),)))
     calendar = (
         ("VERSION", "2.0"),
         ("PRODID", PRODID),
