@@ -13,12 +13,12 @@ from pathlib import Path
 
 from benchmarks.common import CLI, ROOT, report, timed
 from benchmarks.patients import PLANS, ZONES, write_patients
-from sciatica_pipeline.exporter import BuildContext, PatientContext
 from sciatica_pipeline.exporters.ehr_csv import EhrCsv
-from sciatica_pipeline.model import Bundle
-from sciatica_pipeline.patients import Patient
-from sciatica_pipeline.schedule import schedule
-from sciatica_pipeline.validation import load_bundle
+from sciatica_pipeline.inputs.patients import Patient
+from sciatica_pipeline.inputs.validation import load_bundle
+from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.schedule import schedule
+from sciatica_pipeline.plugins.exporter import BuildContext, PatientContext
 
 BUILD = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 

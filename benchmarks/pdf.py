@@ -11,10 +11,10 @@ import os
 import pypdf
 
 from benchmarks.common import report, timed
-from sciatica_pipeline.exporter import BuildContext
 from sciatica_pipeline.exporters.pdf import EDITIONS, PdfBooklets
 from sciatica_pipeline.exporters.pdf.booklet import BookletJob, render_all
-from sciatica_pipeline.testing import load_example_bundle
+from sciatica_pipeline.plugins.exporter import BuildContext
+from sciatica_pipeline.plugins.testing import load_example_bundle
 
 RUNS = 5
 

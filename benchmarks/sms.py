@@ -44,11 +44,11 @@ def write_patients(path: Path, count: int) -> None:
 
 
 def in_process(source: Path) -> None:
-    from sciatica_pipeline.exporter import PatientContext
     from sciatica_pipeline.exporters.sms import SmsSequence
-    from sciatica_pipeline.patients import read_patients
-    from sciatica_pipeline.schedule import schedule
-    from sciatica_pipeline.validation import load_bundle
+    from sciatica_pipeline.inputs.patients import read_patients
+    from sciatica_pipeline.inputs.validation import load_bundle
+    from sciatica_pipeline.model.schedule import schedule
+    from sciatica_pipeline.plugins.exporter import PatientContext
 
     bundle = load_bundle(ROOT / "content")
     patients = [r.patient for r in read_patients(source, bundle) if r.patient]

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from sciatica_pipeline import hookimpl
-from sciatica_pipeline.exporter import Artifact, BuildContext, Exporter
-from sciatica_pipeline.model import Bundle, Plan
-from sciatica_pipeline.wording import (
+from sciatica_pipeline.exporters.wording import (
     LEARN_IN_PERSON,
     SEVERITY_HEADINGS,
     describe_dosage,
     source_titles,
 )
+from sciatica_pipeline.model.content import Bundle, Plan
+from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter
 
 __version__ = "1.0.0"
 

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sciatica_pipeline.cli import cli
-from sciatica_pipeline.model import Bundle
-from sciatica_pipeline.validation import load_bundle
+from sciatica_pipeline.inputs.validation import load_bundle
+from sciatica_pipeline.model.content import Bundle
 
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "content"

@@ -15,7 +15,7 @@ VERSION = "2.3.4"
 
 GOOD = """
 from sciatica_pipeline import hookimpl
-from sciatica_pipeline.exporter import Artifact, Exporter
+from sciatica_pipeline.plugins.exporter import Artifact, Exporter
 
 
 class PlainDemo(Exporter):

@@ -18,7 +18,7 @@ Run = Callable[..., Result]
 
 RAISING = """
 from sciatica_pipeline import hookimpl
-from sciatica_pipeline.exporter import Exporter
+from sciatica_pipeline.plugins.exporter import Exporter
 
 class Flaky(Exporter):
     name = "flaky"
@@ -34,7 +34,7 @@ def register_exporters(register):
 
 ESCAPING = RAISING.replace(
     'raise RuntimeError("the vendor template is missing")',
-    "from sciatica_pipeline.exporter import Artifact\n"
+    "from sciatica_pipeline.plugins.exporter import Artifact\n"
     '        return [Artifact("../evil.txt", b"x")]',
 )
 

@@ -17,10 +17,10 @@ import recurring_ical_events
 
 from conftest import CONTENT
 from sciatica_pipeline.exporters.ics import IcsCalendar, calendar_bytes, sequence_for
-from sciatica_pipeline.model import Bundle
-from sciatica_pipeline.patients import Patient, read_patients
-from sciatica_pipeline.schedule import schedule
-from sciatica_pipeline.testing import check_patient_exporter
+from sciatica_pipeline.inputs.patients import Patient, read_patients
+from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.schedule import schedule
+from sciatica_pipeline.plugins.testing import check_patient_exporter
 
 BUILD = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 

@@ -1,5 +1,6 @@
-"""The diagnosis-code check (sciatica_pipeline.codes): ICD-10-CM form, SNOMED CT check digit and
-partition, and Excludes1 pairs, reported by `validate` with the condition file and pointer."""
+"""The diagnosis-code check (sciatica_pipeline.inputs.codes): ICD-10-CM form, SNOMED CT check
+digit and partition, and Excludes1 pairs, reported by `validate` with the condition file and
+pointer."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import CONTENT, Edit
-from sciatica_pipeline.codes import (
+from sciatica_pipeline.inputs.codes import (
     EXCLUDES1,
     EXERCISE_THERAPY_SNOMED,
     THERAPEUTIC_EXERCISE_CPT,
@@ -24,7 +25,7 @@ from sciatica_pipeline.codes import (
     verhoeff_digit,
     verhoeff_ok,
 )
-from sciatica_pipeline.validation import validate
+from sciatica_pipeline.inputs.validation import validate
 
 Run = Callable[..., Result]
 

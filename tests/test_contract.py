@@ -1,5 +1,5 @@
-"""The exporter contract (sciatica_pipeline.testing): it passes a good exporter and catches each
-rule a bad one breaks, so third-party exporters are held to the same invariants."""
+"""The exporter contract (sciatica_pipeline.plugins.testing): it passes a good exporter and
+catches each rule a bad one breaks, so third-party exporters are held to the same invariants."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import REPO
-from sciatica_pipeline.exporter import Artifact, BuildContext, Exporter
-from sciatica_pipeline.model import Bundle
-from sciatica_pipeline.testing import check_exporter, safety_failures
+from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter
+from sciatica_pipeline.plugins.testing import check_exporter, safety_failures
 
 sys.path.insert(0, str(REPO / "plugins"))
 from markdown_handout import MarkdownHandout, handout

@@ -21,15 +21,15 @@ from hypothesis import strategies as st
 
 from conftest import CONTENT
 from sciatica_pipeline.errors import PipelineError
-from sciatica_pipeline.exporter import Artifact, BuildContext, PatientContext
 from sciatica_pipeline.exporters.ehr_csv import EhrCsv
-from sciatica_pipeline.exporters.ehr_csv_cells import neutralise
-from sciatica_pipeline.exporters.ehr_csv_docs import data_dictionary, dictionary_path
-from sciatica_pipeline.exporters.ehr_csv_schema import ASSIGNMENTS, CATALOG
-from sciatica_pipeline.model import Bundle, Exercise, Plan
-from sciatica_pipeline.patients import Patient, read_patients
-from sciatica_pipeline.schedule import phase_days, schedule
-from sciatica_pipeline.testing import check_exporter, check_patient_exporter
+from sciatica_pipeline.exporters.ehr_csv.cells import neutralise
+from sciatica_pipeline.exporters.ehr_csv.docs import data_dictionary, dictionary_path
+from sciatica_pipeline.exporters.ehr_csv.schema import ASSIGNMENTS, CATALOG
+from sciatica_pipeline.inputs.patients import Patient, read_patients
+from sciatica_pipeline.model.content import Bundle, Exercise, Plan
+from sciatica_pipeline.model.schedule import phase_days, schedule
+from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, PatientContext
+from sciatica_pipeline.plugins.testing import check_exporter, check_patient_exporter
 
 Run = Callable[..., Result]
 BUILD = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sciatica_pipeline.docs_gen import DOCUMENTED, authoring_guide_path, render
-from sciatica_pipeline.schemas import load_schemas
+from sciatica_pipeline.inputs.schemas import load_schemas
 
 
 def test_authoring_guide_field_reference_is_current() -> None:

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
-from sciatica_pipeline.exporters import ics_fold
-from sciatica_pipeline.exporters.ics_fold import fold
+from sciatica_pipeline.exporters.ics import fold as ics_fold
+from sciatica_pipeline.exporters.ics.fold import fold
 
 # Backslash escapes (which icalendar keeps on one piece), one- to four-octet characters.
 ALPHABET = "ab ,;:\\\\nN^é€😀"

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sciatica_pipeline.exporters import ics_writer
 from sciatica_pipeline.exporters.ics import calendar_bytes, calendar_node
-from sciatica_pipeline.exporters.ics_writer import Node, Value, to_bytes, to_component
-from sciatica_pipeline.model import Bundle
-from sciatica_pipeline.patients import Patient
-from sciatica_pipeline.schedule import schedule
+from sciatica_pipeline.exporters.ics import writer as ics_writer
+from sciatica_pipeline.exporters.ics.writer import Node, Value, to_bytes, to_component
+from sciatica_pipeline.inputs.patients import Patient
+from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.schedule import schedule
 
 ZONES = (
     "America/New_York",

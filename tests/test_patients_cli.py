@@ -245,7 +245,7 @@ def test_unknown_patient_format_is_bad_usage(run: Run, tmp_path: Path) -> None:
 
 SKIPPING = """
 from sciatica_pipeline import hookimpl
-from sciatica_pipeline.exporter import Artifact, Exporter, SkipPatient
+from sciatica_pipeline.plugins.exporter import Artifact, Exporter, SkipPatient
 
 
 class Texts(Exporter):
@@ -320,7 +320,7 @@ def test_a_terminal_gets_a_progress_bar(
 
 
 def test_count_records_of_each_input_form(tmp_path: Path) -> None:
-    from sciatica_pipeline.patients import count_records
+    from sciatica_pipeline.inputs.patients import count_records
 
     (tmp_path / "a.json").write_text('[{"id": "a"}, {"id": "b"}]')
     (tmp_path / "b.jsonl").write_text('{"id": "a"}\n\n{"id": "b"}\n{"id": "c"}\n')

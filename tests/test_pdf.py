@@ -28,11 +28,11 @@ import pytest
 
 from conftest import REPO
 from sciatica_pipeline.errors import PipelineError
-from sciatica_pipeline.exporter import Artifact, BuildContext, Exporter
 from sciatica_pipeline.exporters.pdf import PdfBooklets, paper_for, register_exporters
-from sciatica_pipeline.model import Bundle, Plan
-from sciatica_pipeline.testing import check_exporter, normalise
-from sciatica_pipeline.wording import SEVERITY_HEADINGS
+from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
+from sciatica_pipeline.model.content import Bundle, Plan
+from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter
+from sciatica_pipeline.plugins.testing import check_exporter, normalise
 
 BUILD_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 LETTER = (612.0, 792.0)
@@ -260,9 +260,9 @@ def test_same_bytes_in_a_fresh_process_with_another_hash_seed(
 ) -> None:
     script = (
         "import datetime as dt, sys\n"
-        "from sciatica_pipeline.exporter import BuildContext\n"
+        "from sciatica_pipeline.plugins.exporter import BuildContext\n"
         "from sciatica_pipeline.exporters.pdf import PdfBooklets\n"
-        "from sciatica_pipeline.testing import load_example_bundle\n"
+        "from sciatica_pipeline.plugins.testing import load_example_bundle\n"
         "b = load_example_bundle()\n"
         "import dataclasses\n"
         "b = dataclasses.replace(b, plans={'piriformis-syndrome-plan':"

@@ -16,8 +16,8 @@ from click.testing import Result
 
 from conftest import REPO
 from plugin_fixtures import DIST, VERSION, install_demo_distribution
-from sciatica_pipeline import hookspecs
-from sciatica_pipeline.plugins import DEFAULT_PLUGINS, load_plugins
+from sciatica_pipeline.plugins import hookspecs
+from sciatica_pipeline.plugins.manager import DEFAULT_PLUGINS, load_plugins
 
 Run = Callable[..., Result]
 
@@ -51,7 +51,7 @@ def write_plugin(folder: Path, name: str, body: str) -> Path:
 
 
 DUPLICATE = """
-from sciatica_pipeline.exporter import Exporter
+from sciatica_pipeline.plugins.exporter import Exporter
 
 class Clash(Exporter):
     name = "plain-demo"
@@ -194,8 +194,8 @@ def test_plugins_command_lists_sources(run: Run, with_demo: Path) -> None:
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     by_name = {p["name"]: p for p in data["plugins"]}
-    assert by_name["sciatica_pipeline.readability"]["origin"] == "built-in"
-    assert by_name["sciatica_pipeline.readability"]["checks"] == ["reading_level"]
+    assert by_name["sciatica_pipeline.inputs.readability"]["origin"] == "built-in"
+    assert by_name["sciatica_pipeline.inputs.readability"]["checks"] == ["reading_level"]
     assert by_name["demo_good"]["location"] == f"{DIST} {VERSION}"
     assert by_name["markdown_handout"]["location"] == str(REPO / "plugins" / "markdown_handout.py")
     assert by_name["markdown_handout"]["formats"] == ["markdown"]
@@ -209,7 +209,7 @@ def test_plugins_table_and_formats_still_work_with_a_broken_plugin(
     write_plugin(local_dir, "broken", "raise ValueError('oops')\n")
     table = run("--plugins-dir", str(local_dir), "plugins")
     assert table.exit_code == 0
-    assert re.search(r"sciatica_pipeline\.readability\s+\S+\s+built-in", table.stdout)
+    assert re.search(r"sciatica_pipeline\.inputs\.readability\s+\S+\s+built-in", table.stdout)
     assert "warning: plugin broken" in table.stderr
     assert run("--plugins-dir", str(local_dir), "formats").exit_code == 0
 

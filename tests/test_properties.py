@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from conftest import CONTENT
 from sciatica_pipeline.errors import PatientDataError
-from sciatica_pipeline.loader import parse_json
-from sciatica_pipeline.model import Bundle
-from sciatica_pipeline.patients import read_patients
-from sciatica_pipeline.schema_messages import json_pointer
-from sciatica_pipeline.validation import validate
+from sciatica_pipeline.inputs.loader import parse_json
+from sciatica_pipeline.inputs.patients import read_patients
+from sciatica_pipeline.inputs.schema_messages import json_pointer
+from sciatica_pipeline.inputs.validation import validate
+from sciatica_pipeline.model.content import Bundle
 
 CONTENT_FILES = sorted(p.relative_to(CONTENT) for p in CONTENT.rglob("*.json"))
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Edit
-from sciatica_pipeline.readability import estimate_syllables, grade, syllable_counts
+from sciatica_pipeline.inputs.readability import estimate_syllables, grade, syllable_counts
 
 Run = Callable[..., Result]
 

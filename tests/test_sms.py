@@ -23,16 +23,16 @@ from hypothesis import strategies as st
 
 from conftest import CONTENT, Edit
 from sciatica_pipeline.errors import PipelineError
-from sciatica_pipeline.exporter import BuildContext, PatientContext, SkipPatient
 from sciatica_pipeline.exporters.sms import SmsSequence, parse_options
-from sciatica_pipeline.exporters.sms_encoding import TRANSLITERATIONS, count
-from sciatica_pipeline.exporters.sms_merge import MergeLimits, clinic_name, fill, first_name
-from sciatica_pipeline.exporters.sms_sequence import SmsOptions, plan_sequence, weekly_slots
-from sciatica_pipeline.exporters.sms_timing import Window, send_times
-from sciatica_pipeline.model import Bundle
-from sciatica_pipeline.patients import Patient, read_patients
-from sciatica_pipeline.schedule import schedule
-from sciatica_pipeline.testing import check_exporter, check_patient_exporter
+from sciatica_pipeline.exporters.sms.encoding import TRANSLITERATIONS, count
+from sciatica_pipeline.exporters.sms.merge import MergeLimits, clinic_name, fill, first_name
+from sciatica_pipeline.exporters.sms.sequence import SmsOptions, plan_sequence, weekly_slots
+from sciatica_pipeline.exporters.sms.timing import Window, send_times
+from sciatica_pipeline.inputs.patients import Patient, read_patients
+from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.schedule import schedule
+from sciatica_pipeline.plugins.exporter import BuildContext, PatientContext, SkipPatient
+from sciatica_pipeline.plugins.testing import check_exporter, check_patient_exporter
 
 Run = Callable[..., Result]
 BUILD = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sciatica_pipeline.exporters.sms_encoding import (
+from sciatica_pipeline.exporters.sms.encoding import (
     TRANSLITERATIONS,
     alphabet,
     count,

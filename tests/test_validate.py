@@ -329,7 +329,7 @@ def test_internal_error_has_no_traceback_unless_debug(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("sciatica_pipeline.validation.validate", explode)
+    monkeypatch.setattr("sciatica_pipeline.inputs.validation.validate", explode)
     quiet = run("validate", str(CONTENT))
     assert quiet.exit_code == 1
     assert "Traceback" not in quiet.output

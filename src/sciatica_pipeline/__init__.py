@@ -3,7 +3,7 @@ exporter plugins to PDF booklets, calendars, EHR CSV and SMS."""
 
 from __future__ import annotations
 
-from .hookspecs import hookimpl
+from sciatica_pipeline.plugins.hookspecs import hookimpl
 
 __all__ = ["__version__", "hookimpl"]
 

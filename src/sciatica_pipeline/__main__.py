@@ -1,5 +1,5 @@
 """Allows `python -m sciatica_pipeline`."""
 
-from .cli import main
+from sciatica_pipeline.cli import main
 
 main()

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 from sciatica_pipeline.errors import PipelineError
-from sciatica_pipeline.exporter import Artifact, BuildContext, Exporter
-from sciatica_pipeline.hookspecs import hookimpl
-from sciatica_pipeline.model import Manifest
+from sciatica_pipeline.model.content import Manifest
+from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter
+from sciatica_pipeline.plugins.hookspecs import hookimpl
 
 #: The paper sizes the booklet is laid out for.
 PAPERS = ("letter", "a4")
@@ -61,7 +61,7 @@ class PdfBooklets(Exporter):
         """Both editions of every plan's booklet: `standard/<plan>.pdf`, `large-print/<plan>.pdf`.
 
         Raises PipelineError for an unknown paper size or a character the font cannot draw."""
-        from .booklet import BookletJob, render_all
+        from sciatica_pipeline.exporters.pdf.booklet import BookletJob, render_all
 
         bundle = context.bundle
         paper = paper_for(bundle.manifest, context.options.get("paper"))

@@ -7,8 +7,8 @@ from xml.sax.saxutils import escape
 
 from reportlab.platypus import PageBreak
 
-from .flowables import AtFoot
-from .parts import (
+from sciatica_pipeline.exporters.pdf.flowables import AtFoot
+from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
     Flowables,
     accent_box,

@@ -11,9 +11,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sciatica_pipeline.model import Bundle
-
-from .fonts import check_glyphs, register_fonts
+from sciatica_pipeline.exporters.pdf.fonts import check_glyphs, register_fonts
+from sciatica_pipeline.model.content import Bundle
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +28,9 @@ class BookletJob:
 
 def render_booklet(bundle: Bundle, job: BookletJob) -> bytes:
     """The PDF bytes of one booklet."""
-    from . import back, document, exercises, front, program
-    from .parts import Booklet
-    from .styles import make_styles
+    from sciatica_pipeline.exporters.pdf import back, document, exercises, front, program
+    from sciatica_pipeline.exporters.pdf.parts import Booklet
+    from sciatica_pipeline.exporters.pdf.styles import make_styles
 
     plan = bundle.plans[job.plan_id]
     check_glyphs(bundle, plan)
@@ -96,7 +95,7 @@ def render_all(
     The content is checked in this process first, so a bad character is reported from here.
 
     :param workers: how many processes (default: one per core; 1 renders in this process)."""
-    from . import back, document, exercises, front, program  # noqa: F401 - load before forking
+    from sciatica_pipeline.exporters.pdf import back, document, exercises, front, program  # noqa: F401 - load before forking
 
     for plan_id in dict.fromkeys(job.plan_id for job in jobs):
         check_glyphs(bundle, bundle.plans[plan_id])

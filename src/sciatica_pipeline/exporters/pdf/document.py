@@ -20,9 +20,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-from .flowables import Heading, page_form
-from .fonts import BOLD, REGULAR
-from .styles import INK, RULE
+from sciatica_pipeline.exporters.pdf.flowables import Heading, page_form
+from sciatica_pipeline.exporters.pdf.fonts import BOLD, REGULAR
+from sciatica_pipeline.exporters.pdf.styles import INK, RULE
 
 PAGE_SIZES = {"letter": LETTER, "a4": A4}
 

@@ -9,10 +9,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, HRFlowable, KeepTogether, PageBreak
 
-from sciatica_pipeline.model import Advice, Dosage, Exercise
-from sciatica_pipeline.wording import LEARN_IN_PERSON, describe_dosage
-
-from .parts import (
+from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
     Flowables,
     accent_box,
@@ -27,7 +24,7 @@ from .parts import (
     spacer,
     table,
 )
-from .styles import (
+from sciatica_pipeline.exporters.pdf.styles import (
     ACCENT,
     ACCENT_LIGHT,
     DANGER,
@@ -38,6 +35,8 @@ from .styles import (
     WARNING_LIGHT,
     Styles,
 )
+from sciatica_pipeline.exporters.wording import LEARN_IN_PERSON, describe_dosage
+from sciatica_pipeline.model.content import Advice, Dosage, Exercise
 
 
 def _figures(dosage: Dosage) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sciatica_pipeline.errors import PipelineError
-from sciatica_pipeline.model import Bundle, Plan
+from sciatica_pipeline.model.content import Bundle, Plan
 
 FAMILY = "BookletSans"
 REGULAR = "BookletSans"

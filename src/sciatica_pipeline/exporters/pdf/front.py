@@ -9,9 +9,9 @@ from xml.sax.saxutils import escape
 
 from reportlab.platypus import KeepTogether, NextPageTemplate, PageBreak
 
-from .flowables import AtFoot, ContentsLine, Heading
-from .fonts import BOLD, REGULAR
-from .parts import (
+from sciatica_pipeline.exporters.pdf.flowables import AtFoot, ContentsLine, Heading
+from sciatica_pipeline.exporters.pdf.fonts import BOLD, REGULAR
+from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
     Flowables,
     accent_box,

@@ -13,11 +13,9 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
-from sciatica_pipeline.model import Bundle, Plan, Precaution, Severity
-
-from .flowables import Heading, Para
-from .fonts import BOLD, REGULAR
-from .styles import (
+from sciatica_pipeline.exporters.pdf.flowables import Heading, Para
+from sciatica_pipeline.exporters.pdf.fonts import BOLD, REGULAR
+from sciatica_pipeline.exporters.pdf.styles import (
     ACCENT,
     ACCENT_LIGHT,
     DANGER,
@@ -29,6 +27,7 @@ from .styles import (
     WARNING_LIGHT,
     Styles,
 )
+from sciatica_pipeline.model.content import Bundle, Plan, Precaution, Severity
 
 Flowables = list[Any]
 
@@ -262,7 +261,7 @@ def red_flag_boxes(b: Booklet, *, short: bool = False) -> Flowables:
     care, call your clinician), whose heading repeats if the box breaks across pages.
 
     Short: titles and actions only (the back page)."""
-    from sciatica_pipeline.wording import SEVERITY_HEADINGS
+    from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
 
     st = b.st
     flags = b.bundle.red_flags_for(b.plan)

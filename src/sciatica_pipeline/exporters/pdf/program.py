@@ -12,13 +12,28 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, PageBreak
 
-from sciatica_pipeline.model import Phase
-from sciatica_pipeline.wording import describe_dosage
-
-from .flowables import WriteInGrid
-from .fonts import BOLD, REGULAR
-from .parts import Booklet, Flowables, bullets, heading, para, rich, spacer, table
-from .styles import ACCENT, ACCENT_LIGHT, INK, NOTE_LIGHT, RULE, Styles
+from sciatica_pipeline.exporters.pdf.flowables import WriteInGrid
+from sciatica_pipeline.exporters.pdf.fonts import BOLD, REGULAR
+from sciatica_pipeline.exporters.pdf.parts import (
+    Booklet,
+    Flowables,
+    bullets,
+    heading,
+    para,
+    rich,
+    spacer,
+    table,
+)
+from sciatica_pipeline.exporters.pdf.styles import (
+    ACCENT,
+    ACCENT_LIGHT,
+    INK,
+    NOTE_LIGHT,
+    RULE,
+    Styles,
+)
+from sciatica_pipeline.exporters.wording import describe_dosage
+from sciatica_pipeline.model.content import Phase
 
 DAYS_PER_WEEK = 7
 

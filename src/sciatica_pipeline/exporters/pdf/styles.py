@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .fonts import BOLD, REGULAR
+from sciatica_pipeline.exporters.pdf.fonts import BOLD, REGULAR
 
 STANDARD_BODY = 12.0
 LARGE_BODY = 18.0

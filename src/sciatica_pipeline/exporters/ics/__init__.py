@@ -1,0 +1,250 @@
+"""Built-in plugin: a patient's reminder calendar (RFC 5545), made with the icalendar package.
+
+One recurring event per phase and daily session (RRULE until the phase ends) in the patient's
+time zone with a matching VTIMEZONE, one event per checkpoint, stable UIDs, and a display
+alarm at the patient's lead time. Summaries are discreet: they never name the diagnosis.
+See docs/decisions/0003-icalendar.md for why icalendar and not ics, and
+docs/decisions/0006-calendar-speed.md for how `ics_writer` writes a calendar fast with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+
+from sciatica_pipeline import __version__
+from sciatica_pipeline.exporters.ics.writer import Node, Ready, Value, to_bytes
+from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, describe_dosage
+from sciatica_pipeline.inputs.patients import Patient
+from sciatica_pipeline.model.content import Bundle, Checkpoint, Phase, Plan
+from sciatica_pipeline.model.schedule import (
+    Schedule,
+    ScheduledCheckpoint,
+    ScheduledExercise,
+    SessionSeries,
+)
+from sciatica_pipeline.plugins.exporter import Artifact, Exporter, PatientContext
+from sciatica_pipeline.plugins.hookspecs import hookimpl
+
+#: Namespace of the calendar UIDs: uuid5 of (bundle, plan, patient, phase, session).
+UID_NAMESPACE = uuid.UUID("6b1f9a53-5a57-4c36-9a8e-5d0f1a7c2e11")
+UID_DOMAIN = "sciatica-pipeline"
+
+CALENDAR_NAME = "Back exercise reminders"
+SESSION_LENGTH = dt.timedelta(minutes=30)
+CHECKPOINT_LENGTH = dt.timedelta(minutes=15)
+PRODID = f"-//sciatica-pipeline//sciatica-pipeline {__version__}//EN"
+
+
+def event_uid(bundle: Bundle, plan: Plan, patient: Patient, *parts: str | int) -> str:
+    """A UID that is the same on every run for the same (bundle, plan, patient, parts), so
+    a re-imported calendar updates its events instead of adding copies."""
+    key = "/".join([bundle.manifest.id, plan.id, patient.id, *map(str, parts)])
+    return f"{uuid.uuid5(UID_NAMESPACE, key)}@{UID_DOMAIN}"
+
+
+def sequence_for(version: str) -> int:
+    """SEQUENCE from the content version: it rises whenever the version rises."""
+    major, minor, patch = (int(x) for x in version.split("."))
+    return major * 1_000_000 + min(minor, 999) * 1_000 + min(patch, 999)
+
+
+def _safety_text(bundle: Bundle, plan: Plan) -> list[str]:
+    lines = ["STOP AND GET HELP"]
+    for severity in ("emergency", "urgent"):
+        flags = [p for p in bundle.red_flags_for(plan) if p.severity == severity]
+        if flags:
+            lines.append(f"{SEVERITY_HEADINGS[severity]}:")
+            lines += [f"- {p.title}. {p.action}" for p in flags]
+    return lines
+
+
+def _contact(patient: Patient) -> tuple[str, ...]:
+    if patient.clinic_phone:
+        clinic = patient.clinic_name or "your clinic"
+        return (f"Questions? Call {clinic} at {patient.clinic_phone}.",)
+    if patient.clinic_name:
+        return (f"Questions? Call {patient.clinic_name}.",)
+    return ()
+
+
+def session_description(bundle: Bundle, series: SessionSeries, patient: Patient) -> str:
+    """The event text: the session's exercises with dosage, their precautions (each once),
+    the red flags, the clinic's phone and the disclaimer."""
+    return _session_text(bundle, patient.plan, series.phase, series.exercises, _contact(patient))
+
+
+# The texts are memoised: every patient on a plan with the same clinic gets the same ones.
+@lru_cache(maxsize=4096)
+def _session_text(
+    bundle: Bundle,
+    plan_id: str,
+    phase: Phase,
+    exercises: tuple[ScheduledExercise, ...],
+    contact: tuple[str, ...],
+) -> str:
+    lines = [f"{phase.weeks_label}: {phase.name}", "", "Exercises this session:"]
+    precautions = {}
+    for item in exercises:
+        lines.append(f"- {item.exercise.name}: {describe_dosage(item.dosage, with_note=False)}")
+        precautions.update({p.id: p for p in bundle.precautions_for(item.exercise)})
+    lines += ["", "Take care with these exercises:"]
+    for precaution in sorted(precautions.values(), key=lambda p: p.title):
+        lines.append(f"- {precaution.title}: {precaution.action}")
+    if phase.walking:
+        lines += ["", f"Walking: {phase.walking.target}"]
+    lines += ["", *_safety_text(bundle, bundle.plans[plan_id]), "", *contact]
+    lines.append(bundle.manifest.disclaimer)
+    return "\n".join(lines).strip()
+
+
+def checkpoint_description(
+    bundle: Bundle, checkpoint: ScheduledCheckpoint, patient: Patient
+) -> str:
+    """The checkpoint text with the red flags, the clinic's phone and the disclaimer."""
+    return _checkpoint_text(bundle, patient.plan, checkpoint.checkpoint, _contact(patient))
+
+
+@lru_cache(maxsize=4096)
+def _checkpoint_text(
+    bundle: Bundle, plan_id: str, checkpoint: Checkpoint, contact: tuple[str, ...]
+) -> str:
+    lines = [checkpoint.text, ""]
+    if checkpoint.precaution:
+        precaution = bundle.precautions[checkpoint.precaution]
+        lines += [f"{precaution.title}: {precaution.action}", ""]
+    lines += [*_safety_text(bundle, bundle.plans[plan_id]), "", *contact]
+    lines.append(bundle.manifest.disclaimer)
+    return "\n".join(lines).strip()
+
+
+@lru_cache(maxsize=1024)
+def _alarm(text: str, lead_minutes: int) -> Node:
+    """A display alarm at the patient's lead time."""
+    return Node(
+        "VALARM",
+        (
+            ("ACTION", "DISPLAY"),
+            ("DESCRIPTION", text),
+            ("TRIGGER", -dt.timedelta(minutes=lead_minutes)),
+        ),
+    )
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Ready:
+    """The VTIMEZONE for whole calendar years, made by icalendar once and shared: many
+    patients share a zone and a year, so it need not be generated for every calendar."""
+    from icalendar import Timezone
+
+    return Ready.of(
+        Timezone.from_tzid(
+            tzid, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1)
+        )
+    )
+
+
+def calendar_node(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -> Node:
+    """The patient's whole calendar as data; `to_bytes` writes it, `to_component` turns it
+    into icalendar objects."""
+    patient, plan = schedule.patient, schedule.plan
+    stamp = build_time.astimezone(dt.UTC)
+    sequence = sequence_for(bundle.manifest.version)
+    lead = patient.reminder_minutes
+
+    def event(
+        summary: str,
+        start: dt.datetime,
+        length: dt.timedelta,
+        uid: str,
+        description: str,
+        reminder: str,
+        *repeat: tuple[str, Value],
+    ) -> Node:
+        """A private, non-blocking event with the patient's reminder (sessions repeat)."""
+        properties: tuple[tuple[str, Value], ...] = (
+            ("SUMMARY", summary),
+            ("DTSTART", start),
+            ("DTEND", start + length),
+            ("DTSTAMP", stamp),
+            ("UID", uid),
+            ("SEQUENCE", sequence),
+            *repeat,
+            ("CLASS", "PRIVATE"),
+            ("DESCRIPTION", description),
+            ("TRANSP", "TRANSPARENT"),
+        )
+        return Node("VEVENT", properties, (_alarm(reminder, lead),))
+
+    events: list[Node] = []
+    for series in schedule.series:
+        summary = f"Back exercises ({series.label})"
+        last = series.at(series.last_day).astimezone(dt.UTC)
+        events.append(
+            event(
+                summary,
+                series.start,
+                SESSION_LENGTH,
+                event_uid(
+                    bundle,
+                    plan,
+                    patient,
+                    f"phase-{series.phase.number}",
+                    f"session-{series.index + 1}",
+                ),
+                session_description(bundle, series, patient),
+                f"Time for your {summary.lower()}",
+                ("RRULE", (("FREQ", "DAILY"), ("UNTIL", last))),
+            )
+        )
+    for checkpoint in schedule.checkpoints:
+        summary = f"Back exercises: {checkpoint.checkpoint.title}"
+        events.append(
+            event(
+                summary,
+                checkpoint.at,
+                CHECKPOINT_LENGTH,
+                event_uid(bundle, plan, patient, "checkpoint", checkpoint.index + 1),
+                checkpoint_description(bundle, checkpoint, patient),
+                summary,
+            )
+        )
+    calendar = (
+        ("VERSION", "2.0"),
+        ("PRODID", PRODID),
+        ("CALSCALE", "GREGORIAN"),
+        ("NAME", CALENDAR_NAME),
+        ("X-WR-CALNAME", CALENDAR_NAME),
+        ("UID", event_uid(bundle, plan, patient, "calendar")),
+        ("X-WR-TIMEZONE", patient.timezone),
+    )
+    # The VTIMEZONE comes before the events that use it.
+    zone = _vtimezone(patient.timezone, schedule.first_day.year, schedule.last_day.year)
+    return Node("VCALENDAR", calendar, (zone, *events))
+
+
+def calendar_bytes(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -> bytes:
+    """The patient's whole calendar as RFC 5545 bytes (CRLF, folded, escaped)."""
+    return to_bytes(calendar_node(bundle, schedule, build_time))
+
+
+class IcsCalendar(Exporter):
+    """Per-patient reminder calendars."""
+
+    name = "ics"
+    description = "A reminder calendar per patient (iCalendar), in the patient's own time zone."
+    needs = "patients"
+
+    def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
+        data = calendar_bytes(context.bundle, context.schedule, context.build_time)
+        yield Artifact(
+            "reminders.ics", data, "text/calendar", patient_facing=True, plan=context.patient.plan
+        )
+
+
+@hookimpl
+def register_exporters(register: Callable[[Exporter], None]) -> None:
+    """Provide the `ics` format."""
+    register(IcsCalendar())

@@ -1,0 +1,140 @@
+"""Built-in plugin: SMS reminder sequences that fit one segment each.
+
+Per plan (`build`): `<plan-id>.txt`, the sequence with its merge fields for clinicians to
+review. Per patient (`patients`): `messages.txt`, the dated sequence for people, and
+`gateway.csv` (or `gateway.jsonl`) for the SMS gateway. A content check proves that every
+message of every plan fits one GSM-7 segment with the longest merge values and names no
+condition. The rules are in docs/sms.md; the library choice in docs/decisions/0005-sms.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, get_args
+
+from sciatica_pipeline.errors import PipelineError
+from sciatica_pipeline.exporters.sms.check import sms_sequences
+from sciatica_pipeline.exporters.sms.files import gateway_bytes, outgoing, patient_text, review_text
+from sciatica_pipeline.exporters.sms.merge import MergeLimits
+from sciatica_pipeline.exporters.sms.sequence import Format, SmsOptions
+from sciatica_pipeline.exporters.sms.timing import Window
+from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter, PatientContext
+from sciatica_pipeline.plugins.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from sciatica_pipeline.inputs.validation import ContentCheck
+
+#: The options, name -> help (`--set sms.NAME=VALUE`).
+OPTIONS: dict[str, str] = {
+    "max_per_day": "Most messages a day, 1-4, one per daily session at most (default 1: the "
+    "FCC limit for exempted health-care messages; raise it only with the patient's consent).",
+    "max_per_week": "Most messages in any 7 days, 1-28 (default 3: the FCC limit for exempted "
+    "health-care messages; raise it only with the patient's consent).",
+    "window": "Local hours messages may be sent in, both ends included (default 08:00-21:00).",
+    "format": "The gateway file: csv (default) or jsonl.",
+    "first_name_max": "Most characters of {first_name}, 5-30 (default 12; a longer name is "
+    'greeted as "there").',
+    "clinic_name_max": "Most characters of {clinic_name}, 11-60 (default 20; a longer name is "
+    "abbreviated).",
+    "clinic_phone_max": "Most characters of {clinic_phone}, 3-20 (default 16; a longer number "
+    "loses its spaces, and a patient whose number is still too long is skipped).",
+}
+
+_BOUNDS: dict[str, tuple[int, int]] = {
+    "max_per_day": (1, 4),
+    "max_per_week": (1, 28),
+    "first_name_max": (5, 30),
+    "clinic_name_max": (11, 60),
+    "clinic_phone_max": (3, 20),
+}
+
+MEDIA_TYPES: dict[str, str] = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+
+
+def parse_options(options: Mapping[str, str]) -> SmsOptions:
+    """The exporter's options, checked; raises PipelineError with a plain message."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise PipelineError(
+            f"the sms format has no option {unknown[0]!r} (its options: {', '.join(OPTIONS)})"
+        )
+    numbers: dict[str, int] = {}
+    for name, (low, high) in _BOUNDS.items():
+        if name not in options:
+            continue
+        raw = options[name].strip()
+        if not re.fullmatch(r"[0-9]{1,3}", raw) or not low <= int(raw) <= high:
+            raise PipelineError(
+                f"the sms option {name}={options[name]!r} must be a whole number from {low} "
+                f"to {high}"
+            )
+        numbers[name] = int(raw)
+    chosen = options.get("format", "csv").strip().lower()
+    if chosen not in get_args(Format):
+        raise PipelineError(f"the sms option format={options['format']!r} must be csv or jsonl")
+    fmt: Format = "jsonl" if chosen == "jsonl" else "csv"
+    try:
+        window = Window.parse(options["window"]) if "window" in options else Window()
+    except ValueError as exc:
+        raise PipelineError(f"the sms option window: {exc}") from exc
+    defaults = MergeLimits()
+    limits = MergeLimits(
+        numbers.get("first_name_max", defaults.first_name),
+        numbers.get("clinic_name_max", defaults.clinic_name),
+        numbers.get("clinic_phone_max", defaults.clinic_phone),
+    )
+    return SmsOptions(
+        numbers.get("max_per_day", 1),
+        numbers.get("max_per_week", 3),
+        fmt,
+        limits,
+        window,
+    )
+
+
+class SmsSequence(Exporter):
+    """SMS reminder sequences: per plan for review, per patient for the gateway."""
+
+    name = "sms"
+    description = (
+        "SMS reminder sequences (one segment each): per plan to review, per patient for a gateway."
+    )
+    needs = "patients"
+    options = OPTIONS
+
+    def check_options(self, options: Mapping[str, str]) -> None:
+        parse_options(options)
+
+    def render(self, context: BuildContext) -> Iterator[Artifact]:
+        options = parse_options(context.options)
+        for plan in context.bundle.plans.values():
+            text = review_text(context.bundle, plan, options)
+            yield Artifact(f"{plan.id}.txt", text.encode(), "text/plain", plan=plan.id)
+
+    def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
+        options = parse_options(context.options)
+        bundle, patient = context.bundle, context.patient
+        messages = outgoing(bundle, patient, options)
+        text = patient_text(bundle, patient, messages, options)
+        yield Artifact("messages.txt", text.encode(), "text/plain", plan=patient.plan)
+        data = gateway_bytes(patient, messages, options.format)
+        yield Artifact(
+            f"gateway.{options.format}",
+            data,
+            MEDIA_TYPES[options.format],
+            patient_facing=False,
+            plan=patient.plan,
+        )
+
+
+@hookimpl
+def register_exporters(register: Callable[[Exporter], None]) -> None:
+    """Provide the `sms` format."""
+    register(SmsSequence())
+
+
+@hookimpl
+def register_checks(register: Callable[[ContentCheck], None]) -> None:
+    """Check that every plan's SMS sequence can be sent."""
+    register(sms_sequences)

@@ -1,0 +1,255 @@
+"""The files of the `sms` format: the review text of a plan, and a patient's dated messages
+as plain text and as a gateway file (CSV or JSON Lines)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sciatica_pipeline.errors import PipelineError
+from sciatica_pipeline.exporters.sms.check import sendable
+from sciatica_pipeline.exporters.sms.encoding import GSM7_SINGLE, SmsCount, count
+from sciatica_pipeline.exporters.sms.merge import NO_CLINIC_NAME, MergeError, fill, patient_values
+from sciatica_pipeline.exporters.sms.sequence import Format, Message, SmsOptions, weekly_slots
+from sciatica_pipeline.exporters.sms.timing import send_times
+from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
+from sciatica_pipeline.inputs.patients import Patient
+from sciatica_pipeline.model.content import Bundle, Plan
+from sciatica_pipeline.plugins.exporter import SkipPatient
+
+GATEWAY_COLUMNS: tuple[str, ...] = (
+    "patient_id",
+    "message",
+    "kind",
+    "to",
+    "send_at_utc",
+    "send_at_local",
+    "timezone",
+    "body",
+    "encoding",
+    "segments",
+    "characters",
+)
+
+#: Prose in the text files is wrapped at this width; message bodies are never wrapped.
+WIDTH = 92
+
+KIND_NAMES: dict[str, str] = {
+    "welcome": "welcome",
+    "red-flags": "red flags",
+    "phase": "phase change",
+    "checkpoint": "checkpoint",
+    "closing": "closing",
+    "reminder": "reminder",
+}
+
+_BLOCKS: dict[tuple[int, str, SmsOptions], tuple[Bundle, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    """A paragraph wrapped for reading; `indent` continues list items."""
+    return textwrap.wrap(text, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
+
+
+def _safety_lines(bundle: Bundle, plan: Plan) -> list[str]:
+    """The disclaimer, the red flags and every exercise's precautions, for the people who read
+    the text files (each message alone cannot carry them)."""
+    lines = ["SAFETY INFORMATION", "", *_wrap(bundle.manifest.disclaimer), ""]
+    for severity in ("emergency", "urgent"):
+        flags = [f for f in bundle.red_flags_for(plan) if f.severity == severity]
+        if flags:
+            lines.append(f"{SEVERITY_HEADINGS[severity]}:")
+            for flag in flags:
+                lines += _wrap(f"- {flag.title}. {flag.action}", "  ")
+            lines.append("")
+    lines.append("Take care with these exercises:")
+    for exercise in bundle.plan_exercises(plan):
+        titles = "; ".join(p.title for p in bundle.precautions_for(exercise))
+        lines += _wrap(f"- {exercise.name}: {titles}", "  ")
+    return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _rules(options: SmsOptions, sessions_per_day: int) -> list[str]:
+    week = len(weekly_slots(options.max_per_day, options.max_per_week, sessions_per_day))
+    per_day = min(options.max_per_day, sessions_per_day)
+    return _wrap(
+        f"At most {_plural(per_day, 'message')} a day and {week} in any 7 days, sent between "
+        f"{options.window.start:%H:%M} and {options.window.end:%H:%M} in the patient's own "
+        "time zone, ahead of the daily session named (the session time less the patient's "
+        "lead time). The first message of each plan week ends with the opt-out line."
+    )
+
+
+def _blocks(
+    bundle: Bundle, plan: Plan, options: SmsOptions
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The rules and safety blocks of a plan's files, made once (every patient repeats them)."""
+    key = (id(bundle), plan.id, options)
+    hit = _BLOCKS.get(key)
+    if hit is None or hit[0] is not bundle:
+        if len(_BLOCKS) > 64:
+            _BLOCKS.clear()
+        rules = tuple(_rules(options, plan.sessions_per_day))
+        hit = _BLOCKS[key] = (bundle, rules, tuple(_safety_lines(bundle, plan)))
+    return hit[1], hit[2]
+
+
+def review_text(bundle: Bundle, plan: Plan, options: SmsOptions) -> str:
+    """The plan's sequence as plain text for clinicians, merge fields left in place."""
+    sequence = sendable(bundle, plan, options).sequence
+    rules, safety = _blocks(bundle, plan, options)
+    limits = options.limits
+    intro = (
+        "Each patient on this plan receives these text messages, with the merge fields filled "
+        f"in: {{first_name}} (up to {limits.first_name} characters; otherwise 'there'), "
+        f"{{clinic_name}} (up to {limits.clinic_name}; longer names are abbreviated) and "
+        f"{{clinic_phone}} (up to {limits.clinic_phone}). Every message fits one SMS "
+        f"({GSM7_SINGLE} GSM-7 characters) with the longest values."
+    )
+    lines = [
+        f"SMS sequence for review: {plan.title}",
+        f"Plan {plan.id}; content {bundle.manifest.id} {bundle.manifest.version}.",
+        "",
+        *_wrap(intro),
+        "",
+        *rules,
+        "",
+        *safety,
+        "",
+        f"MESSAGES ({len(sequence.messages)})",
+    ]
+    longest = limits.longest()
+    for number, message in enumerate(sequence.messages, start=1):
+        slot = message.slot
+        size = count(fill(message.template, longest)).units
+        lines += [
+            "",
+            f"{number}. Day {slot.day + 1} (week {slot.week}), before session {slot.session + 1}:"
+            f" {KIND_NAMES[message.kind]}{', with the opt-out line' if message.opt_out else ''}"
+            f" ({size} of {GSM7_SINGLE} characters at the longest)",
+            f"   {message.template}",
+        ]
+    if sequence.left_out:
+        lines += ["", "Left out (no send slot under these limits):"]
+        lines += [f"- {label}" for label in sequence.left_out]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message as sent to one patient."""
+
+    number: int
+    message: Message
+    local: dt.datetime
+    body: str
+    size: SmsCount
+
+    @property
+    def utc(self) -> dt.datetime:
+        """The send time in UTC."""
+        return self.local.astimezone(dt.UTC)
+
+
+def outgoing(bundle: Bundle, patient: Patient, options: SmsOptions) -> list[Outgoing]:
+    """The patient's dated messages. Raises SkipPatient when no message can go out."""
+    if not patient.mobile:
+        raise SkipPatient("the record has no mobile number")
+    checked = sendable(bundle, bundle.plans[patient.plan], options)
+    try:
+        values = patient_values(patient, options.limits, checked.forbidden)
+    except MergeError as exc:
+        raise SkipPatient(str(exc)) from None
+    sequence = checked.sequence
+    by_day: dict[int, list[Message]] = {}
+    for message in sequence.messages:
+        by_day.setdefault(message.slot.day, []).append(message)
+    out: list[Outgoing] = []
+    zone = patient.zone
+    for day, messages in by_day.items():
+        date = patient.start_date + dt.timedelta(days=day)
+        sessions = [patient.session_times[m.slot.session] for m in messages]
+        times = send_times(date, sessions, patient.reminder_minutes, options.window, zone)
+        for message, local in zip(messages, times, strict=True):
+            body = fill(message.template, values)
+            size = count(body)
+            if size.encoding != "GSM-7" or size.segments != 1:  # pragma: no cover - checked
+                raise PipelineError(f"{message.label} does not fit one SMS for {patient.id}")
+            out.append(Outgoing(len(out) + 1, message, local, body, size))
+    return out
+
+
+def gateway_rows(patient: Patient, messages: list[Outgoing]) -> Iterator[tuple[str | int, ...]]:
+    """One row per message, in the order of GATEWAY_COLUMNS."""
+    for item in messages:
+        yield (
+            patient.id,
+            item.number,
+            item.message.kind,
+            patient.mobile or "",
+            item.utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            item.local.isoformat(timespec="seconds"),
+            patient.timezone,
+            item.body,
+            item.size.encoding,
+            item.size.segments,
+            item.size.units,
+        )
+
+
+def gateway_bytes(patient: Patient, messages: list[Outgoing], fmt: Format) -> bytes:
+    """The gateway file: CSV (RFC 4180, with a header row), or JSON Lines."""
+    rows = gateway_rows(patient, messages)
+    if fmt == "jsonl":
+        return "".join(
+            json.dumps(dict(zip(GATEWAY_COLUMNS, r, strict=True)), ensure_ascii=False) + "\n"
+            for r in rows
+        ).encode()
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(GATEWAY_COLUMNS)
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def patient_text(
+    bundle: Bundle, patient: Patient, messages: list[Outgoing], options: SmsOptions
+) -> str:
+    """The patient's dated messages as plain text for people (no mobile number in it)."""
+    plan = bundle.plans[patient.plan]
+    rules, safety = _blocks(bundle, plan, options)
+    first, last = messages[0].local, messages[-1].local
+    lines = [
+        f"Text messages for patient {patient.id}",
+        *_wrap(
+            f"Plan {plan.id}; time zone {patient.timezone}; {len(messages)} messages from "
+            f"{first:%Y-%m-%d} to {last:%Y-%m-%d}, sent to the mobile number on record."
+        ),
+        *rules,
+    ]
+    if not patient.clinic_name:
+        lines.append('The record gives no clinic name: the messages say "your clinic".')
+    elif messages[0].body.startswith(f"{NO_CLINIC_NAME}: "):
+        lines += _wrap(
+            "The clinic's name is not used (it names a condition, or has characters an SMS "
+            f'cannot send): the messages say "{NO_CLINIC_NAME}".'
+        )
+    lines += ["", *safety, "", f"MESSAGES ({len(messages)})"]
+    for item in messages:
+        local, utc = item.local, item.utc
+        lines += [
+            "",
+            f"{item.number}. {local:%a %Y-%m-%d %H:%M} {local.tzname()} ({utc:%H:%M} UTC): "
+            f"{KIND_NAMES[item.message.kind]}",
+            f"   {item.body}",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""The merge fields of SMS templates (`{first_name}`, `{clinic_name}`, `{clinic_phone}`): their
+length limits, the longest values the checks fill them with, and a patient's values, shortened
+by documented rules so that every message still fits one segment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sciatica_pipeline.exporters.sms.encoding import septets, transliterate
+
+if TYPE_CHECKING:
+    from sciatica_pipeline.inputs.patients import Patient
+
+FIELDS: tuple[str, ...] = ("first_name", "clinic_name", "clinic_phone")
+
+#: Said instead of a first name when the record has none, or one that does not fit.
+NO_FIRST_NAME = "there"
+#: Said instead of the clinic's name when the record has none, or one that is not GSM-7.
+NO_CLINIC_NAME = "your clinic"
+
+#: Tried in order, one at a time, on a clinic name longer than its limit.
+ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    ("Physical Therapy", "PT"),
+    ("Physiotherapy", "Physio"),
+    ("Rehabilitation", "Rehab"),
+    ("Chiropractic", "Chiro"),
+    ("Orthopaedics", "Ortho"),
+    ("Orthopedics", "Ortho"),
+    ("Medical", "Med"),
+    ("Center", "Ctr"),
+    ("Centre", "Ctr"),
+    ("Hospital", "Hosp"),
+    (" and ", " & "),
+)
+
+#: Words a shortened clinic name does not end on.
+_DANGLING = {"&", "and", "of", "the", "for", "at", "in", "on", "-", "+", "/"}
+#: Characters a merged value may not start with: a spreadsheet would read it as a formula.
+_FORMULA_START = "=+-@"
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class MergeLimits:
+    """The most GSM-7 characters (septets) each merge field may take in a message."""
+
+    first_name: int = 12
+    clinic_name: int = 20
+    clinic_phone: int = 16
+
+    def longest(self) -> dict[str, str]:
+        """The longest values the fields can take: what the one-segment checks fill in."""
+        return {
+            "first_name": "X" * max(self.first_name, len(NO_FIRST_NAME)),
+            "clinic_name": "X" * max(self.clinic_name, len(NO_CLINIC_NAME)),
+            "clinic_phone": "9" * self.clinic_phone,
+        }
+
+
+class MergeError(ValueError):
+    """A patient's record cannot give a value a message needs (the reason names no value)."""
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """`template` with each `{field}` replaced by its value."""
+    for name in FIELDS:
+        template = template.replace("{" + name + "}", values[name])
+    return template
+
+
+def _clean(text: str) -> str:
+    """One line of GSM-7-ready text that no spreadsheet reads as a formula."""
+    text = _SPACES.sub(" ", transliterate(text)).strip()
+    return text.lstrip(_FORMULA_START + " ")
+
+
+def first_name(name: str | None, limit: int) -> str:
+    """The first word of the name, or "there" when there is none or it does not fit."""
+    words = _clean(name or "").split(" ")
+    word = words[0]
+    size = septets(word)
+    if not word or size is None or size > limit:
+        return NO_FIRST_NAME
+    return word
+
+
+def _size(text: str) -> int:
+    return septets(text) or 0
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Whole words dropped from the end (and any dangling `&`, `of`...) until it fits; a
+    single word too long is cut."""
+    words = text.split(" ")
+    while words and (_size(" ".join(words)) > limit or words[-1].lower() in _DANGLING):
+        words.pop()
+    if words:
+        return " ".join(words)
+    while _size(text) > limit:
+        text = text[:-1]
+    return text.rstrip()
+
+
+def clinic_name(name: str | None, limit: int, forbidden: re.Pattern[str] | None = None) -> str:
+    """The clinic's name, shortened when longer than `limit`: common words abbreviated one at
+    a time, then whole words dropped from the end; "your clinic" when there is no name, or
+    it is not GSM-7, or it names a condition (`forbidden`)."""
+    text = _clean(name or "")
+    if not text or septets(text) is None or (forbidden and forbidden.search(text)):
+        return NO_CLINIC_NAME
+    for long, short in ABBREVIATIONS:
+        if _size(text) <= limit:
+            return text
+        text = text.replace(long, short)
+    return _shorten(text, limit) if _size(text) > limit else text
+
+
+def clinic_phone(phone: str | None, limit: int) -> str:
+    """The clinic's number as written, or without spaces and punctuation when that is too
+    long. Raises MergeError when there is none or it does not fit even so."""
+    text = _SPACES.sub(" ", phone or "").strip()
+    if not text:
+        raise MergeError("the record has no clinic phone number, and every message must give one")
+    if len(text) > limit:
+        text = ("+" if text.startswith("+") else "") + re.sub(r"\D", "", text)
+    if len(text) > limit:
+        raise MergeError(
+            f"the clinic phone number is longer than {limit} characters even without spaces; "
+            f"raise the limit (--set sms.clinic_phone_max=...) or shorten the number"
+        )
+    return text
+
+
+def patient_values(
+    patient: Patient, limits: MergeLimits, forbidden: re.Pattern[str] | None = None
+) -> dict[str, str]:
+    """The merge values for one patient. Raises MergeError when a message could not be sent.
+
+    :param forbidden: condition words; a clinic name with one is not used.
+    """
+    return {
+        "first_name": first_name(patient.name, limits.first_name),
+        "clinic_name": clinic_name(patient.clinic_name, limits.clinic_name, forbidden),
+        "clinic_phone": clinic_phone(patient.clinic_phone, limits.clinic_phone),
+    }

@@ -1,0 +1,76 @@
+"""Plain-language wording shared by every exporter, so a dosage or a severity reads the same in
+a booklet, a calendar, a CSV cell and an SMS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sciatica_pipeline.model.content import Bundle, Dosage, Precaution, Severity
+
+#: What each severity tells the patient to do, as a heading.
+SEVERITY_HEADINGS: dict[Severity, str] = {
+    "emergency": "Go to emergency care now if you have",
+    "urgent": "Call your clinician if you have",
+    "caution": "Take care",
+    "general": "Good to know",
+}
+
+#: Said wherever a dosage is shown but the sources give none.
+NO_DOSAGE = "Ask your clinician how much to do."
+
+#: Said wherever an exercise the sources do not fully describe is shown.
+LEARN_IN_PERSON = "Have your clinician show you this exercise before you try it at home."
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 60 == 0:
+        return _plural(seconds // 60, "minute")
+    return _plural(seconds, "second")
+
+
+def dosage_parts(dosage: Dosage) -> list[str]:
+    """The dosage as short phrases: `2 sets of 10`, `hold 5 seconds`, `2 times a day`."""
+    parts = []
+    if dosage.sets and dosage.reps:
+        parts.append(f"{_plural(dosage.sets, 'set')} of {dosage.reps}")
+    elif dosage.sets:
+        parts.append(_plural(dosage.sets, "set"))
+    elif dosage.reps:
+        parts.append(_plural(dosage.reps, "time"))
+    if dosage.hold_seconds:
+        parts.append(f"hold {_duration(dosage.hold_seconds)}")
+    if dosage.minutes:
+        parts.append(_plural(dosage.minutes, "minute"))
+    if dosage.per_side:
+        parts.append("each side")
+    if dosage.times_per_day:
+        per_day = {1: "once a day", 2: "twice a day"}.get(dosage.times_per_day)
+        parts.append(per_day or f"{dosage.times_per_day} times a day")
+    return parts
+
+
+def describe_dosage(dosage: Dosage, *, with_note: bool = True) -> str:
+    """The whole dosage in one sentence, or the advice to ask when the sources give none."""
+    parts = dosage_parts(dosage)
+    if not parts:
+        text = NO_DOSAGE
+    else:
+        text = ", ".join(parts)
+        text = text[0].upper() + text[1:] + "."
+    if with_note and dosage.note:
+        text = f"{text} {dosage.note}"
+    return text
+
+
+def precaution_line(precaution: Precaution) -> str:
+    """`Title: text Action` on one line."""
+    return f"{precaution.title}: {precaution.text} {precaution.action}"
+
+
+def source_titles(bundle: Bundle, ids: Iterable[str]) -> list[str]:
+    """The titles of the cited sources, in citation order."""
+    return [bundle.source(i).title for i in ids]

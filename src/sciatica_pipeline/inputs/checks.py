@@ -1,0 +1,355 @@
+"""Checks of the bundle as a whole: references, phase weeks, contradictions and unused items.
+
+Each check reads the model objects built from schema-valid files and reports problems at the
+file and JSON pointer an author has to change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from sciatica_pipeline.errors import Problem
+from sciatica_pipeline.inputs.loader import Parts, pointer
+from sciatica_pipeline.inputs.schemas import Kind
+from sciatica_pipeline.model.content import RED_FLAG_SEVERITIES
+
+_NOUN: dict[Kind, str] = {
+    "condition": "condition",
+    "exercise": "exercise",
+    "precaution": "precaution",
+    "plan": "plan",
+    "advice": "advice item",
+}
+_FOLDER: dict[Kind, str] = {
+    "condition": "conditions",
+    "exercise": "exercises",
+    "precaution": "precautions",
+    "plan": "plans",
+    "advice": "advice",
+}
+
+
+def check_parts(parts: Parts, today: dt.date | None = None) -> list[Problem]:
+    """Every bundle-wide problem of the content, errors and warnings."""
+    checker = _Checker(parts)
+    checker.references()
+    checker.red_flags()
+    checker.phase_weeks()
+    checker.avoided_exercises()
+    checker.unused_items()
+    checker.review_dates(today or dt.date.today())
+    return checker.problems
+
+
+class _Checker:
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts
+        self.problems: list[Problem] = []
+        self.source_ids = (
+            {s.id for s in parts.manifest.sources} if parts.manifest is not None else None
+        )
+        self.ids: dict[Kind, set[str]] = {
+            "condition": set(parts.conditions),
+            "exercise": set(parts.exercises),
+            "precaution": set(parts.precautions),
+            "plan": set(parts.plans),
+            "advice": set(parts.advice),
+        }
+
+    def file(self, kind: Kind, item_id: str) -> str:
+        return self.parts.origins[(kind, item_id)]
+
+    def report(self, file: str, where: str, message: str, *, warning: bool = False) -> None:
+        self.problems.append(Problem(file, where, message, "warning" if warning else "error"))
+
+    # references -------------------------------------------------------------------------
+
+    def ref(self, file: str, where: str, target: Kind, ref: str) -> None:
+        """Report `ref` when no valid (or known-invalid) item of kind `target` has that id."""
+        if ref in self.ids[target] or (target, ref) in self.parts.invalid:
+            return
+        self.report(
+            file,
+            where,
+            f'no {_NOUN[target]} has the id "{ref}"; '
+            f"check the spelling or add {_FOLDER[target]}/{ref}.json",
+        )
+
+    def sources(self, file: str, where: str, refs: Iterable[str]) -> None:
+        if self.source_ids is None:  # the manifest is broken and already reported
+            return
+        for i, ref in enumerate(refs):
+            if ref not in self.source_ids:
+                self.report(
+                    file,
+                    f"{where}/{i}",
+                    f'no source has the id "{ref}"; add it to "sources" in bundle.json '
+                    "or fix the spelling",
+                )
+
+    def refs(self, file: str, where: str, target: Kind, refs: Iterable[str]) -> None:
+        for i, ref in enumerate(refs):
+            self.ref(file, f"{where}/{i}", target, ref)
+
+    def references(self) -> None:
+        p = self.parts
+        for pre in p.precautions.values():
+            self.sources(self.file("precaution", pre.id), "/sources", pre.sources)
+        for ex in p.exercises.values():
+            f = self.file("exercise", ex.id)
+            self.refs(f, "/precautions", "precaution", ex.precautions)
+            self.sources(f, "/sources", ex.sources)
+        for cond in p.conditions.values():
+            f = self.file("condition", cond.id)
+            self.refs(f, "/recommended_exercises", "exercise", cond.recommended_exercises)
+            for i, entry in enumerate(cond.avoid_or_caution):
+                self.ref(f, pointer("avoid_or_caution", i, "exercise"), "exercise", entry.exercise)
+                if entry.exercise in cond.recommended_exercises:
+                    self.report(
+                        f,
+                        pointer("avoid_or_caution", i, "exercise"),
+                        f'"{entry.exercise}" is both recommended and listed under '
+                        "avoid_or_caution; keep it in one list only",
+                    )
+            self.refs(f, "/red_flags", "precaution", cond.red_flags)
+            self.refs(f, "/precautions", "precaution", cond.precautions)
+            self.sources(f, "/sources", cond.sources)
+        for adv in p.advice.values():
+            f = self.file("advice", adv.id)
+            self.refs(f, "/precautions", "precaution", adv.precautions)
+            self.sources(f, "/sources", adv.sources)
+            if adv.disagreement is not None and self.source_ids is not None:
+                for i, position in enumerate(adv.disagreement.positions):
+                    if position.source not in self.source_ids:
+                        self.report(
+                            f,
+                            pointer("disagreement", "positions", i, "source"),
+                            f'no source has the id "{position.source}"; add it to "sources" '
+                            "in bundle.json or fix the spelling",
+                        )
+        for plan in p.plans.values():
+            f = self.file("plan", plan.id)
+            self.ref(f, "/condition", "condition", plan.condition)
+            for pi, phase in enumerate(plan.phases):
+                seen: set[str] = set()
+                for xi, rx in enumerate(phase.exercises):
+                    where = pointer("phases", pi, "exercises", xi, "exercise")
+                    self.ref(f, where, "exercise", rx.exercise)
+                    if rx.exercise in seen:
+                        self.report(
+                            f, where, f'"{rx.exercise}" is listed twice in this phase; keep one'
+                        )
+                    seen.add(rx.exercise)
+            for ci, checkpoint in enumerate(plan.checkpoints):
+                if checkpoint.precaution is not None:
+                    self.ref(
+                        f,
+                        pointer("checkpoints", ci, "precaution"),
+                        "precaution",
+                        checkpoint.precaution,
+                    )
+                if checkpoint.after_week > plan.duration_weeks:
+                    self.report(
+                        f,
+                        pointer("checkpoints", ci, "after_week"),
+                        f"week {checkpoint.after_week} is after the plan ends "
+                        f"(duration_weeks is {plan.duration_weeks})",
+                    )
+            self.refs(f, "/advice", "advice", plan.advice)
+            self.refs(f, "/precautions", "precaution", plan.precautions)
+            self.sources(f, "/sources", plan.sources)
+
+    # red flags ----------------------------------------------------------------------------
+
+    def red_flags(self) -> None:
+        for cond in self.parts.conditions.values():
+            for i, ref in enumerate(cond.red_flags):
+                pre = self.parts.precautions.get(ref)
+                if pre is not None and pre.severity not in RED_FLAG_SEVERITIES:
+                    self.report(
+                        self.file("condition", cond.id),
+                        pointer("red_flags", i),
+                        f'"{ref}" has severity "{pre.severity}"; red flags must be '
+                        '"emergency" or "urgent" (list it under "precautions" instead)',
+                    )
+
+    # phases ---------------------------------------------------------------------------------
+
+    def phase_weeks(self) -> None:
+        for plan in self.parts.plans.values():
+            f = self.file("plan", plan.id)
+            expected = 1
+            for i, phase in enumerate(plan.phases):
+                where = pointer("phases", i, "weeks")
+                label = f"phase {i + 1} ({phase.name})"
+                if phase.week_to < phase.week_from:
+                    self.report(
+                        f,
+                        where,
+                        f"{label} ends in week {phase.week_to}, before it starts in "
+                        f"week {phase.week_from}",
+                    )
+                elif phase.week_from < expected:
+                    self.report(
+                        f,
+                        where,
+                        f"{label} starts in week {phase.week_from}, which overlaps the "
+                        f"previous phase; start it in week {expected}",
+                    )
+                elif phase.week_from > expected:
+                    gap = (
+                        f"week {expected}"
+                        if phase.week_from - 1 == expected
+                        else f"weeks {expected}-{phase.week_from - 1}"
+                    )
+                    self.report(f, where, f"{label} leaves a gap: no phase covers {gap}")
+                expected = max(expected, phase.week_to + 1)
+            if expected - 1 != plan.duration_weeks:
+                self.report(
+                    f,
+                    "/duration_weeks",
+                    f"the plan runs {plan.duration_weeks} weeks but its phases end in week "
+                    f"{expected - 1}; make the last phase end in week {plan.duration_weeks}",
+                )
+
+    # contradictions -------------------------------------------------------------------------
+
+    def avoided_exercises(self) -> None:
+        for plan in self.parts.plans.values():
+            condition = self.parts.conditions.get(plan.condition)
+            if condition is None:
+                continue
+            levels = {e.exercise: e.level for e in condition.avoid_or_caution}
+            for pi, phase in enumerate(plan.phases):
+                for xi, rx in enumerate(phase.exercises):
+                    level = levels.get(rx.exercise)
+                    if level is None:
+                        continue
+                    where = pointer("phases", pi, "exercises", xi, "exercise")
+                    cond_file = self.file("condition", condition.id)
+                    if level == "avoid":
+                        self.report(
+                            self.file("plan", plan.id),
+                            where,
+                            f'the plan prescribes "{rx.exercise}", which {cond_file} says to '
+                            "avoid for this condition; remove it from the plan",
+                        )
+                    else:
+                        self.report(
+                            self.file("plan", plan.id),
+                            where,
+                            f'the plan prescribes "{rx.exercise}", which {cond_file} says to '
+                            "use only with caution for this condition; make sure that is meant",
+                            warning=True,
+                        )
+
+    # unused items ---------------------------------------------------------------------------
+
+    def _used_precautions(self) -> Iterator[str]:
+        p = self.parts
+        for ex in p.exercises.values():
+            yield from ex.precautions
+        for cond in p.conditions.values():
+            yield from cond.red_flags
+            yield from cond.precautions
+        for adv in p.advice.values():
+            yield from adv.precautions
+        for plan in p.plans.values():
+            yield from plan.precautions
+            yield from (c.precaution for c in plan.checkpoints if c.precaution)
+
+    def unused_items(self) -> None:
+        p = self.parts
+        used = set(self._used_precautions())
+        for pre_id in p.precautions:
+            if pre_id not in used:
+                self.report(
+                    self.file("precaution", pre_id),
+                    "",
+                    "no exercise, condition, plan or advice item uses this precaution, so no "
+                    "patient would see it; reference it where it applies, or delete it",
+                )
+        prescribed = {
+            rx.exercise for plan in p.plans.values() for ph in plan.phases for rx in ph.exercises
+        }
+        recommended = {x for c in p.conditions.values() for x in c.recommended_exercises}
+        for ex_id in p.exercises:
+            if ex_id not in prescribed | recommended:
+                self.report(
+                    self.file("exercise", ex_id),
+                    "",
+                    "no condition recommends this exercise and no plan prescribes it",
+                    warning=True,
+                )
+        advised = {a for plan in p.plans.values() for a in plan.advice}
+        for adv_id in p.advice:
+            if adv_id not in advised:
+                self.report(
+                    self.file("advice", adv_id),
+                    "",
+                    "no plan lists this advice item, so no patient would see it",
+                    warning=True,
+                )
+        served = {plan.condition for plan in p.plans.values()}
+        for cond_id in p.conditions:
+            if cond_id not in served:
+                self.report(
+                    self.file("condition", cond_id),
+                    "",
+                    "no plan serves this condition; add one under plans/",
+                    warning=True,
+                )
+        if p.manifest is not None:
+            cited = self._cited_sources()
+            for i, src in enumerate(p.manifest.sources):
+                if src.id not in cited:
+                    self.report(
+                        p.manifest_file,
+                        pointer("sources", i),
+                        f'no item cites the source "{src.id}"',
+                        warning=True,
+                    )
+            seen: dict[str, int] = {}
+            for i, src in enumerate(p.manifest.sources):
+                if src.id in seen:
+                    self.report(
+                        p.manifest_file,
+                        pointer("sources", i, "id"),
+                        f'the source id "{src.id}" is already used by source {seen[src.id] + 1}',
+                    )
+                seen.setdefault(src.id, i)
+
+    def _cited_sources(self) -> set[str]:
+        p = self.parts
+        cited: set[str] = set()
+        for group in (p.precautions, p.exercises, p.conditions, p.plans, p.advice):
+            for item in group.values():
+                cited.update(item.sources)
+        for adv in p.advice.values():
+            if adv.disagreement is not None:
+                cited.update(pos.source for pos in adv.disagreement.positions)
+        return cited
+
+    # review dates ---------------------------------------------------------------------------
+
+    def review_dates(self, today: dt.date) -> None:
+        manifest = self.parts.manifest
+        if manifest is None:
+            return
+        review = manifest.review
+        if review.next_review_due <= review.reviewed_on:
+            self.report(
+                self.parts.manifest_file,
+                "/review/next_review_due",
+                f"the next review ({review.next_review_due}) must come after the last one "
+                f"({review.reviewed_on})",
+            )
+        elif review.next_review_due < today:
+            self.report(
+                self.parts.manifest_file,
+                "/review/next_review_due",
+                f"the content was due for review on {review.next_review_due}; review it and "
+                "update the dates",
+                warning=True,
+            )

@@ -1,0 +1,61 @@
+"""The JSON Schema contract: finds the schema files and builds one validator per kind of file."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+Kind = Literal["bundle", "condition", "exercise", "precaution", "plan", "advice", "patient"]
+
+
+def data_dir(name: str) -> Path:
+    """A top-level folder of the repository that the wheel also ships (`schema`, `content`).
+
+    An installed wheel carries it inside the package; an editable install or a source checkout
+    reads the repository's own folder, which is the one authors edit.
+    """
+    packaged = resources.files("sciatica_pipeline") / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / name
+
+
+def schema_dir() -> Path:
+    """The folder holding the schema files."""
+    return data_dir("schema")
+
+
+@cache
+def load_schemas() -> dict[str, dict[str, Any]]:
+    """Every schema document keyed by its `$id` (the file name)."""
+    documents: dict[str, dict[str, Any]] = {}
+    for path in sorted(schema_dir().glob("*.schema.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        documents[document["$id"]] = document
+    return documents
+
+
+@cache
+def registry() -> Registry[Any]:
+    """A `referencing` registry so schemas can `$ref` each other by file name."""
+    resources_ = [
+        (uri, Resource.from_contents(doc, default_specification=DRAFT202012))
+        for uri, doc in load_schemas().items()
+    ]
+    return Registry().with_resources(resources_)
+
+
+@cache
+def validator(kind: Kind) -> Draft202012Validator:
+    """The validator for one kind of file, with format checking on (dates, for example)."""
+    schema = load_schemas()[f"{kind}.schema.json"]
+    return Draft202012Validator(
+        schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )

@@ -1,0 +1,321 @@
+"""The plugin manager: finds plugins, registers them defensively, and collects their exporters
+and content checks.
+
+Plugins come from three places, in this order: the built-in plugins below, installed packages
+(the `sciatica_pipeline` entry-point group), and `*.py` files in a local plugins folder. A
+plugin that fails to load or to register is reported by name and skipped; every command still
+works.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+import pluggy
+
+from sciatica_pipeline import __version__
+from sciatica_pipeline.inputs.validation import ContentCheck
+from sciatica_pipeline.plugins import hookspecs
+from sciatica_pipeline.plugins.exporter import Exporter, exporter_problems
+
+#: The entry-point group installed plugin packages declare.
+ENTRY_POINT_GROUP = "sciatica_pipeline"
+
+#: Comma-separated names of the external plugins to load; empty loads none; unset loads all.
+ALLOWLIST_ENV = "SCIATICA_PIPELINE_PLUGINS"
+
+#: The built-in plugins, registered first. They are written exactly like third-party ones.
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "sciatica_pipeline.inputs.readability",
+    "sciatica_pipeline.inputs.codes",
+    "sciatica_pipeline.exporters.ics",
+    "sciatica_pipeline.exporters.pdf",
+    "sciatica_pipeline.exporters.ehr_csv",
+    "sciatica_pipeline.exporters.sms",
+)
+
+Origin = Literal["built-in", "package", "local"]
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    """A loaded plugin: its name, version and where it came from."""
+
+    name: str
+    origin: Origin
+    version: str
+    location: str
+    formats: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PluginProblem:
+    """A plugin that could not be loaded or registered, and why."""
+
+    plugin: str
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"plugin {self.plugin} ({self.location}): {self.reason}"
+
+
+@dataclass
+class _Candidate:
+    name: str
+    origin: Origin
+    version: str
+    location: str
+    load: Callable[[], object]
+
+
+@dataclass
+class PluginHost:
+    """The loaded plugins with the exporters and checks they registered."""
+
+    pm: pluggy.PluginManager
+    infos: list[PluginInfo] = field(default_factory=list)
+    problems: list[PluginProblem] = field(default_factory=list)
+    exporters: dict[str, Exporter] = field(default_factory=dict)
+    exporter_plugin: dict[str, str] = field(default_factory=dict)
+    checks: list[tuple[str, ContentCheck]] = field(default_factory=list)
+
+    def exporter(self, name: str) -> Exporter:
+        """The exporter registered for a format name."""
+        return self.exporters[name]
+
+    def content_checks(self) -> list[ContentCheck]:
+        """Every registered content check, wrapped so a failing check is reported, not raised."""
+        return [_guarded(plugin, check) for plugin, check in self.checks]
+
+
+def _guarded(plugin: str, check: ContentCheck) -> ContentCheck:
+    from sciatica_pipeline.errors import Problem
+
+    def run(bundle: Any, origins: Any) -> list[Problem]:
+        try:
+            return list(check(bundle, origins))
+        except Exception as exc:  # a broken plugin must not break validation
+            name = getattr(check, "__name__", type(check).__name__)
+            return [
+                Problem(
+                    f"plugin {plugin}",
+                    "",
+                    f"the content check {name} failed and was skipped "
+                    f"({type(exc).__name__}: {exc})",
+                    "warning",
+                )
+            ]
+
+    return run
+
+
+def _allowlist() -> set[str] | None:
+    raw = os.environ.get(ALLOWLIST_ENV)
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def _entry_point_candidates() -> Iterable[_Candidate]:
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        dist = ep.dist
+        dist_name = dist.metadata["Name"] if dist is not None else "unknown package"
+        version = dist.version if dist is not None else "unknown"
+        yield _Candidate(ep.name, "package", version, f"{dist_name} {version}", ep.load)
+
+
+def _load_local(path: Path) -> Callable[[], object]:
+    def load() -> ModuleType:
+        module_name = f"sciatica_pipeline_local_plugins.{path.stem}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # a proper module: dataclasses and pickling work
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        return module
+
+    return load
+
+
+def _local_candidates(plugins_dir: Path) -> Iterable[_Candidate]:
+    if not plugins_dir.is_dir():
+        return
+    for path in sorted(plugins_dir.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        yield _Candidate(path.stem, "local", "", str(path), _load_local(path))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    detail = f": {text[0]}" if text else ""
+    return f"{type(exc).__name__}{detail}"
+
+
+def load_plugins(plugins_dir: Path | None = Path("plugins")) -> PluginHost:
+    """Load every plugin, register what each provides, and report the ones that failed.
+
+    :param plugins_dir: the local plugins folder (`plugins/` of the working directory by
+        default); `None` loads no local plugins.
+    """
+    pm = pluggy.PluginManager("sciatica_pipeline")
+    pm.add_hookspecs(hookspecs)
+    host = PluginHost(pm)
+    candidates = [
+        _Candidate(name, "built-in", __version__, "built-in", _importer(name))
+        for name in DEFAULT_PLUGINS
+    ]
+    external = [*_entry_point_candidates()]
+    if plugins_dir is not None:
+        external += _local_candidates(plugins_dir)
+    allow = _allowlist()
+    if allow is not None:
+        external = [c for c in external if c.name in allow]
+    for candidate in [*candidates, *external]:
+        _register(host, candidate)
+    _collect(host)
+    return host
+
+
+def _importer(module: str) -> Callable[[], object]:
+    return lambda: importlib.import_module(module)
+
+
+def _register(host: PluginHost, candidate: _Candidate) -> None:
+    def skip(reason: str) -> None:
+        host.problems.append(PluginProblem(candidate.name, candidate.location, reason))
+
+    if host.pm.has_plugin(candidate.name):
+        skip(f"skipped: another plugin already has the name {candidate.name!r}")
+        return
+    try:
+        plugin = candidate.load()
+    except Exception as exc:
+        skip(f"skipped: it failed to import ({_describe(exc)})")
+        return
+    try:
+        host.pm.register(plugin, name=candidate.name)
+    except Exception as exc:
+        skip(f"skipped: its hooks are not valid ({_describe(exc)})")
+        return
+    try:
+        # An @hookimpl whose name matches no spec (a misspelled hook) would otherwise be
+        # silently ignored.
+        host.pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        host.pm.unregister(name=candidate.name)
+        skip(f"skipped: it implements a hook that does not exist, probably misspelled ({exc})")
+        return
+    version = candidate.version or str(getattr(plugin, "__version__", "")) or "-"
+    host.infos.append(PluginInfo(candidate.name, candidate.origin, version, candidate.location))
+
+
+def _call_each(
+    host: PluginHost, hook: str, make_register: Callable[[str], Callable[[Any], None]]
+) -> None:
+    """Call one hook plugin by plugin, so each registration is attributed and isolated."""
+    caller = getattr(host.pm.hook, hook)
+    impls = {impl.plugin_name: impl for impl in caller.get_hookimpls()}
+    for info in list(host.infos):
+        impl = impls.get(info.name)
+        if impl is None:
+            continue
+        register = make_register(info.name)
+        try:
+            impl.function(*[{"register": register}[arg] for arg in impl.argnames])
+        except Exception as exc:
+            _drop(host, info.name)
+            host.problems.append(
+                PluginProblem(
+                    info.name, info.location, f"skipped: its {hook} hook failed ({_describe(exc)})"
+                )
+            )
+
+
+def _drop(host: PluginHost, plugin: str) -> None:
+    """Withdraw a plugin and everything it registered (its hook failed half-way)."""
+    host.pm.unregister(name=plugin)
+    host.infos = [i for i in host.infos if i.name != plugin]
+    for name in [n for n, p in host.exporter_plugin.items() if p == plugin]:
+        del host.exporters[name]
+        del host.exporter_plugin[name]
+    host.checks = [(p, c) for p, c in host.checks if p != plugin]
+
+
+def _collect(host: PluginHost) -> None:
+    formats: dict[str, list[str]] = {}
+    checks: dict[str, list[str]] = {}
+    locations = {info.name: info.location for info in host.infos}
+
+    def exporter_register(plugin: str) -> Callable[[Any], None]:
+        def register(exporter: Any) -> None:
+            problems = exporter_problems(exporter)
+            where = locations[plugin]
+            if problems:
+                host.problems.append(
+                    PluginProblem(plugin, where, "an exporter was refused: " + "; ".join(problems))
+                )
+                return
+            name = exporter.name
+            if name in host.exporters:
+                first = host.exporter_plugin[name]
+                host.problems.append(
+                    PluginProblem(
+                        plugin,
+                        where,
+                        f"its exporter {name!r} was refused: plugin {first} already provides "
+                        f"a format named {name!r}",
+                    )
+                )
+                return
+            host.exporters[name] = exporter
+            host.exporter_plugin[name] = plugin
+            formats.setdefault(plugin, []).append(name)
+
+        return register
+
+    def check_register(plugin: str) -> Callable[[Any], None]:
+        def register(check: Any) -> None:
+            if not callable(check):
+                host.problems.append(
+                    PluginProblem(
+                        plugin,
+                        locations[plugin],
+                        "a content check that is not callable was refused",
+                    )
+                )
+                return
+            host.checks.append((plugin, check))
+            checks.setdefault(plugin, []).append(getattr(check, "__name__", type(check).__name__))
+
+        return register
+
+    _call_each(host, "register_exporters", exporter_register)
+    _call_each(host, "register_checks", check_register)
+    host.infos = [
+        PluginInfo(
+            i.name,
+            i.origin,
+            i.version,
+            i.location,
+            tuple(formats.get(i.name, ())),
+            tuple(checks.get(i.name, ())),
+        )
+        for i in host.infos
+    ]

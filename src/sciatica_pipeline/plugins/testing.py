@@ -1,0 +1,234 @@
+"""Contract checks for exporters: the ones every built-in exporter passes, for plugin authors
+to run against their own exporter in their own pytest suite.
+
+    from sciatica_pipeline.plugins.testing import check_exporter, load_example_bundle
+
+    def test_my_exporter_keeps_the_contract():
+        check_exporter(MyExporter(), load_example_bundle())
+
+`check_exporter` raises `AssertionError` listing every broken rule:
+- output is deterministic: two renders give the same paths and bytes;
+- every path stays inside the exporter's folder, and no two artifacts share one;
+- nothing is printed;
+- every patient-facing artifact carries the disclaimer and the red flags (for its plan, or
+  for every plan when it serves none in particular);
+- wherever an exercise is named, the titles of its precautions appear too.
+Text is read back with an independent reader per media type: UTF-8 for text/*, icalendar for
+text/calendar, pdftotext (poppler) or pypdf for application/pdf.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from sciatica_pipeline.inputs.patients import Patient
+from sciatica_pipeline.model.content import Bundle, Exercise, Plan
+from sciatica_pipeline.plugins.exporter import (
+    Artifact,
+    BuildContext,
+    Exporter,
+    PatientContext,
+    exporter_problems,
+)
+from sciatica_pipeline.run.writer import safe_relative_path
+
+TextReader = Callable[[Artifact], str]
+
+
+def _read_utf8(artifact: Artifact) -> str:
+    return artifact.data.decode("utf-8-sig")
+
+
+def _read_calendar(artifact: Artifact) -> str:
+    import icalendar
+
+    texts = []
+    for component in icalendar.Calendar.from_ical(artifact.data).walk():
+        for key in ("SUMMARY", "DESCRIPTION", "X-WR-CALNAME", "NAME"):
+            if key in component:
+                texts.append(str(component[key]))
+    return "\n".join(texts)
+
+
+def _read_pdf(artifact: Artifact) -> str:
+    if shutil.which("pdftotext"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "artifact.pdf"
+            path.write_bytes(artifact.data)
+            done = subprocess.run(
+                ["pdftotext", "-enc", "UTF-8", str(path), "-"],
+                check=True,
+                capture_output=True,
+            )
+            return done.stdout.decode("utf-8")
+    try:
+        import pypdf
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise RuntimeError("reading PDFs needs pdftotext (poppler-utils) or pypdf") from exc
+    reader = pypdf.PdfReader(io.BytesIO(artifact.data))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+#: Text readers by media type; text/* falls back to UTF-8.
+READERS: dict[str, TextReader] = {
+    "text/calendar": _read_calendar,
+    "application/pdf": _read_pdf,
+}
+
+
+def artifact_text(artifact: Artifact, readers: Mapping[str, TextReader] | None = None) -> str:
+    """The artifact's text, read back with an independent reader for its media type."""
+    table = {**READERS, **(readers or {})}
+    reader = table.get(artifact.media_type)
+    if reader is None and artifact.media_type.startswith("text/"):
+        reader = _read_utf8
+    if reader is None:
+        raise AssertionError(
+            f"{artifact.path}: no text reader for {artifact.media_type}; pass one in readers="
+        )
+    return reader(artifact)
+
+
+def normalise(text: str) -> str:
+    """Lowercase, with every run of white space made one space, for containment checks."""
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def load_example_bundle() -> Bundle:
+    """The bundled sciatica content, for plugin authors' tests."""
+    from sciatica_pipeline.inputs.schemas import data_dir
+    from sciatica_pipeline.inputs.validation import load_bundle
+
+    return load_bundle(data_dir("content"))
+
+
+def _render(
+    exporter: Exporter, context: BuildContext | PatientContext
+) -> tuple[list[Artifact], str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        if isinstance(context, PatientContext):
+            artifacts = list(exporter.render_patient(context))
+        else:
+            artifacts = list(exporter.render(context))
+    return artifacts, out.getvalue() + err.getvalue()
+
+
+def safety_failures(
+    bundle: Bundle,
+    artifacts: Iterable[Artifact],
+    readers: Mapping[str, TextReader] | None = None,
+) -> list[str]:
+    """Every patient-facing artifact lacking the disclaimer, a red flag, or a precaution."""
+    failures = []
+    disclaimer = normalise(bundle.manifest.disclaimer)
+    for artifact in artifacts:
+        if not artifact.patient_facing:
+            continue
+        text = normalise(artifact_text(artifact, readers))
+        if disclaimer not in text:
+            failures.append(f"{artifact.path}: the disclaimer is missing")
+        plans: Sequence[Plan] = (
+            [bundle.plans[artifact.plan]] if artifact.plan else list(bundle.plans.values())
+        )
+        for plan in plans:
+            for flag in bundle.red_flags_for(plan):
+                if normalise(flag.title) not in text:
+                    failures.append(f"{artifact.path}: the red flag {flag.title!r} is missing")
+        failures += _precaution_failures(bundle, artifact.path, text)
+    return sorted(set(failures))
+
+
+def _precaution_failures(bundle: Bundle, path: str, text: str) -> list[str]:
+    failures = []
+    shown: list[Exercise] = [e for e in bundle.exercises.values() if normalise(e.name) in text]
+    for exercise in shown:
+        for precaution in bundle.precautions_for(exercise):
+            if normalise(precaution.title) not in text:
+                failures.append(
+                    f"{path}: shows {exercise.name!r} without its precaution {precaution.title!r}"
+                )
+    return failures
+
+
+def check_exporter(
+    exporter: Exporter,
+    bundle: Bundle,
+    *,
+    build_time: dt.datetime | None = None,
+    options: Mapping[str, str] | None = None,
+    readers: Mapping[str, TextReader] | None = None,
+) -> list[Artifact]:
+    """Hold an exporter's bundle-level output to the contract; returns the artifacts.
+
+    Raises AssertionError listing every rule the exporter breaks.
+    """
+    problems = exporter_problems(exporter)
+    if problems:
+        raise AssertionError("not a valid exporter: " + "; ".join(problems))
+    when = build_time or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    context = BuildContext(bundle, when, dict(options or {}))
+    return _check(exporter, bundle, context, readers)
+
+
+def check_patient_exporter(
+    exporter: Exporter,
+    bundle: Bundle,
+    patient: Patient,
+    *,
+    build_time: dt.datetime | None = None,
+    options: Mapping[str, str] | None = None,
+    readers: Mapping[str, TextReader] | None = None,
+) -> list[Artifact]:
+    """Hold an exporter's per-patient output for `patient` to the same contract as
+    `check_exporter`; also no artifact may carry the patient's name or mobile number in its
+    path. Returns the artifacts."""
+    from sciatica_pipeline.model.schedule import schedule
+
+    when = build_time or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    context = PatientContext(bundle, patient, schedule(bundle, patient), when, dict(options or {}))
+    artifacts = _check(exporter, bundle, context, readers)
+    private = [v for v in (patient.name, patient.mobile) if v]
+    leaked = [a.path for a in artifacts if any(v.lower() in a.path.lower() for v in private)]
+    if leaked:
+        raise AssertionError(f"artifact paths carry the patient's name or number: {leaked}")
+    return artifacts
+
+
+def _check(
+    exporter: Exporter,
+    bundle: Bundle,
+    context: BuildContext | PatientContext,
+    readers: Mapping[str, TextReader] | None,
+) -> list[Artifact]:
+    first, printed = _render(exporter, context)
+    second, _ = _render(exporter, context)
+    failures = []
+    if printed:
+        failures.append(f"it printed output: {printed[:200]!r}")
+    if [(a.path, a.data) for a in first] != [(a.path, a.data) for a in second]:
+        failures.append("two renders of the same input differ (output must be deterministic)")
+    seen: set[str] = set()
+    for artifact in first:
+        if not isinstance(artifact, Artifact):
+            failures.append(f"it returned {type(artifact).__name__}, not Artifact")
+            continue
+        if safe_relative_path(artifact.path) is None:
+            failures.append(f"{artifact.path!r} is not a relative path inside its folder")
+        if artifact.path in seen:
+            failures.append(f"two artifacts share the path {artifact.path!r}")
+        seen.add(artifact.path)
+    failures += safety_failures(bundle, [a for a in first if isinstance(a, Artifact)], readers)
+    if failures:
+        raise AssertionError(
+            f"exporter {exporter.name!r} breaks the contract:\n- " + "\n- ".join(failures)
+        )
+    return first
