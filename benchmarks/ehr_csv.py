@@ -14,9 +14,9 @@ from pathlib import Path
 from benchmarks.common import CLI, ROOT, report, timed
 from benchmarks.patients import PLANS, ZONES, write_patients
 from sciatica_pipeline.exporters.ehr_csv import EhrCsv
-from sciatica_pipeline.inputs.patients import Patient
 from sciatica_pipeline.inputs.validation import load_bundle
 from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
 from sciatica_pipeline.plugins.exporter import BuildContext, PatientContext
 

@@ -38,11 +38,11 @@ def main() -> None:
         for plan in bundle.plans.values()
         for edition, large in EDITIONS
     ]
-    figures = timed(lambda: render_all(bundle, jobs, workers=1), RUNS)
+    figures = timed(lambda: render_all(bundle, jobs), RUNS)
     report(
         f"pdf: {label}, one process [{RUNS} runs]", figures, f"{pages / figures[0]:6.0f} pages/s"
     )
     for edition, large in EDITIONS:
         some = [job for job in jobs if job.large == large]
-        figures = timed(functools.partial(render_all, bundle, some, workers=1), RUNS)
+        figures = timed(functools.partial(render_all, bundle, some), RUNS)
         report(f"pdf: {len(some)} {edition} booklets, one process", figures)

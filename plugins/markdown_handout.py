@@ -129,7 +129,7 @@ class MarkdownHandout(Exporter):
 
     name = "markdown"
     description = "A Markdown handout per plan, for patient portals and websites."
-    needs = "bundle"
+    scopes = frozenset({"bundle"})
 
     def render(self, context: BuildContext) -> Iterator[Artifact]:
         bundle = context.bundle

@@ -60,7 +60,7 @@ def test_build_writes_every_format_and_a_manifest(run: Run, tmp_path: Path) -> N
     assert manifest["build_time"] == "2026-11-20T00:00:00Z"  # the review date by default
     assert set(manifest["formats"]) >= {"markdown"}
     assert "ics" not in manifest["formats"]  # per-patient only: nothing at the bundle level
-    assert "ics: per-patient only" in result.stdout
+    assert "ics" not in result.stdout  # per-patient only: build does not run it
     assert manifest["formats"]["markdown"] == {"plugin": "markdown_handout"}
     listed = {a["path"] for a in manifest["artifacts"]}
     on_disk = set(files_of(out)) - {"manifest.json"}
@@ -115,7 +115,7 @@ def test_unknown_format_is_bad_usage(run: Run, tmp_path: Path) -> None:
     ("setting", "message"),
     [
         ("paper", "should look like FORMAT.OPTION=VALUE"),
-        ("fax.paper=a4", "'fax' is not one of the formats being built"),
+        ("fax.paper=a4", "'fax' is not one of the formats being written"),
         ("markdown.paper=a4", "the markdown format has no option 'paper' (its options: none)"),
     ],
 )
@@ -227,7 +227,7 @@ def test_out_that_holds_other_files_is_refused(run: Run, tmp_path: Path) -> None
     (out / "thesis.docx").write_text("precious")
     result = build(run, out)
     assert result.exit_code == 2
-    assert "is not empty and was not written by this command (it has no manifest.json)" in (
+    assert "is not empty and was not written by `build` (it has no readable manifest.json)" in (
         result.stderr
     )
     assert (out / "thesis.docx").read_text() == "precious"
@@ -238,7 +238,7 @@ def test_out_that_holds_other_files_is_refused(run: Run, tmp_path: Path) -> None
 def test_per_patient_only_formats_are_refused_by_build(run: Run, tmp_path: Path) -> None:
     result = build(run, tmp_path / "dist", "--format", "ics")
     assert result.exit_code == 2
-    assert "ics: per-patient output only; use `sciatica-pipeline patients`" in result.stderr
+    assert "ics: not a format; its output comes from `sciatica-pipeline patients`" in result.stderr
     assert not (tmp_path / "dist").exists()
 
 

@@ -17,8 +17,9 @@ import recurring_ical_events
 
 from conftest import CONTENT
 from sciatica_pipeline.exporters.ics import IcsCalendar, calendar_bytes, sequence_for
-from sciatica_pipeline.inputs.patients import Patient, read_patients
+from sciatica_pipeline.inputs.patients import read_patients
 from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
 from sciatica_pipeline.plugins.testing import check_patient_exporter
 

@@ -25,8 +25,9 @@ from sciatica_pipeline.exporters.ehr_csv import EhrCsv
 from sciatica_pipeline.exporters.ehr_csv.cells import neutralise
 from sciatica_pipeline.exporters.ehr_csv.docs import data_dictionary, dictionary_path
 from sciatica_pipeline.exporters.ehr_csv.schema import ASSIGNMENTS, CATALOG
-from sciatica_pipeline.inputs.patients import Patient, read_patients
+from sciatica_pipeline.inputs.patients import read_patients
 from sciatica_pipeline.model.content import Bundle, Exercise, Plan
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import phase_days, schedule
 from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, PatientContext
 from sciatica_pipeline.plugins.testing import check_exporter, check_patient_exporter

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
 from sciatica_pipeline.exporters.ics import fold as ics_fold
 from sciatica_pipeline.exporters.ics.fold import fold
+from sciatica_pipeline.run.memo import Table
+
+# One table for the whole module, as in a long run: lines of earlier tests are still there.
+RECENT: Table[Any, Any] = Table(ics_fold.BEGINNINGS)
 
 # Backslash escapes (which icalendar keeps on one piece), one- to four-octet characters.
 ALPHABET = "ab ,;:\\\\nN^é€😀"
@@ -39,7 +42,7 @@ def test_folds_are_icalendars_whatever_the_lines_share(
     prefix = "DESCRIPTION:" + "x" * ics_fold.REUSE_FROM  # every line long enough to reuse
     for tail, cut in zip(tails, cuts * len(tails), strict=False):
         line = prefix + head[:cut] + tail
-        assert fold(line, family) == icalendar_fold(line)
+        assert fold(line, family, RECENT) == icalendar_fold(line)
 
 
 @settings(max_examples=200, deadline=None)
@@ -48,27 +51,35 @@ def test_folds_of_unrelated_lines_are_icalendars(lines: list[str]) -> None:
     family = object()
     for text in lines:
         line = "DESCRIPTION:" + text
-        assert fold(line, family) == icalendar_fold(line)
+        assert fold(line, family, RECENT) == icalendar_fold(line)
 
 
 def test_a_piece_is_not_reused_when_the_next_line_differs_just_after_it() -> None:
     """The character after a piece decides where it ends: a backslash there moves."""
     family = object()
     base = "DESCRIPTION:" + "y" * ics_fold.REUSE_FROM + "z" * 1000
-    assert fold(base, family) == icalendar_fold(base)
+    assert fold(base, family, RECENT) == icalendar_fold(base)
     for position in range(ics_fold.REUSE_FROM + 60, ics_fold.REUSE_FROM + 240):
         for insert in ("\\,", "é", "😀"):
             line = base[:position] + insert + base[position:]
-            assert fold(line, family) == icalendar_fold(line), (position, insert)
+            assert fold(line, family, RECENT) == icalendar_fold(line), (position, insert)
 
 
-def test_the_memory_of_recent_lines_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ics_fold, "_recent", {})
-    monkeypatch.setattr(ics_fold, "BEGINNINGS", 3)
+def test_the_memory_of_recent_lines_is_bounded() -> None:
+    recent: Table[Any, Any] = Table(3)
     for i in range(10):
         line = f"DESCRIPTION:{i}" + "w" * ics_fold.REUSE_FROM * 2
-        assert fold(line, "family") == icalendar_fold(line)
-        assert len(ics_fold._recent) <= 3
+        assert fold(line, "family", recent) == icalendar_fold(line)
+        assert len(recent) <= 3
+
+
+def test_lines_are_reused_only_with_a_table() -> None:
+    line = "DESCRIPTION:" + "v" * ics_fold.REUSE_FROM * 2
+    recent: Table[Any, Any] = Table(3)
+    assert fold(line, "family") == icalendar_fold(line)
+    assert len(recent) == 0
+    fold(line, "family", recent)
+    assert len(recent) == 1
 
 
 def test_a_backslash_at_the_end_of_a_piece_depends_on_the_character_after_it() -> None:
@@ -80,4 +91,4 @@ def test_a_backslash_at_the_end_of_a_piece_depends_on_the_character_after_it() -
         family = object()
         for after in ("é", "a", "😀", "ab", "€"):
             line = start + "y" * shift + "\\" + after + "z" * 300
-            assert fold(line, family) == icalendar_fold(line), (shift, after)
+            assert fold(line, family, RECENT) == icalendar_fold(line), (shift, after)

@@ -16,9 +16,14 @@ from hypothesis import strategies as st
 from sciatica_pipeline.exporters.ics import calendar_bytes, calendar_node
 from sciatica_pipeline.exporters.ics import writer as ics_writer
 from sciatica_pipeline.exporters.ics.writer import Node, Value, to_bytes, to_component
-from sciatica_pipeline.inputs.patients import Patient
 from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
+from sciatica_pipeline.run.memo import Memo
+
+# One memo for the whole module, as in a long run: what earlier tests wrote is still there,
+# so a line memoised for one value must never be handed to another.
+RUN_MEMO = Memo()
 
 ZONES = (
     "America/New_York",
@@ -77,8 +82,8 @@ def test_a_patients_calendar_is_byte_for_byte_what_icalendar_writes(
     build_time = data.draw(
         st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2040, 1, 1), timezones=st.just(dt.UTC))
     )
-    node = calendar_node(bundle, schedule(bundle, patient), build_time)
-    assert to_bytes(node) == reference(node)
+    node = calendar_node(bundle, schedule(bundle, patient), build_time, RUN_MEMO)
+    assert to_bytes(node, RUN_MEMO) == reference(node)
 
 
 # Floating, UTC and zoned date-times: icalendar writes each differently.
@@ -118,8 +123,9 @@ def test_any_event_is_byte_for_byte_what_icalendar_writes(
     properties: list[tuple[str, Value]],
 ) -> None:
     node = Node("VEVENT", tuple(properties))
-    assert to_bytes(node) == reference(node)
-    assert to_bytes(node) == to_bytes(node)  # the memoised lines are the same lines
+    assert to_bytes(node, RUN_MEMO) == reference(node)
+    # the memoised lines are the same lines
+    assert to_bytes(node, RUN_MEMO) == to_bytes(node, RUN_MEMO)
 
 
 def test_the_same_instant_in_two_zones_is_not_mixed_up(bundle: Bundle) -> None:
@@ -129,8 +135,8 @@ def test_the_same_instant_in_two_zones_is_not_mixed_up(bundle: Bundle) -> None:
     new_york = dt.datetime.combine(day, dt.time(8), ZoneInfo("America/New_York"))
     london = dt.datetime.combine(day, dt.time(13), ZoneInfo("Europe/London"))
     assert new_york == london
-    first = to_bytes(Node("VEVENT", (("DTSTART", new_york),)))
-    second = to_bytes(Node("VEVENT", (("DTSTART", london),)))
+    first = to_bytes(Node("VEVENT", (("DTSTART", new_york),)), RUN_MEMO)
+    second = to_bytes(Node("VEVENT", (("DTSTART", london),)), RUN_MEMO)
     assert b"DTSTART;TZID=America/New_York:20270301T080000\r\n" in first
     assert b"DTSTART;TZID=Europe/London:20270301T130000\r\n" in second
 
@@ -159,9 +165,9 @@ def test_a_zone_named_by_the_date_is_never_memoised() -> None:
         for month in (1, 7):
             when = dt.datetime(2027, month, 1, 8, tzinfo=ClinicZone(f"Zone{i}"))
             node = Node("VEVENT", (("DTSTART", when), ("RRULE", (("FREQ", "DAILY"),))))
-            assert to_bytes(node) == reference(node)
+            assert to_bytes(node, RUN_MEMO) == reference(node)
             season = "summer" if month == 7 else "winter"
-            assert f"TZID=Zone{i}/{season}:".encode() in to_bytes(node)
+            assert f"TZID=Zone{i}/{season}:".encode() in to_bytes(node, RUN_MEMO)
 
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -192,13 +198,13 @@ def test_values_python_calls_equal_are_written_as_icalendar_writes_each(
 ) -> None:
     for value in (first, second):
         node = Node("VEVENT", ((name, value),))
-        assert to_bytes(node) == reference(node)
+        assert to_bytes(node, RUN_MEMO) == reference(node)
 
 
 def test_property_names_in_any_case_are_written_as_icalendar_writes_them() -> None:
     node = Node("VEVENT", (("summary", "Back exercises"), ("uid", "abc@example.org")))
-    assert to_bytes(node) == reference(node)
-    assert b"SUMMARY:Back exercises\r\n" in to_bytes(node)
+    assert to_bytes(node, RUN_MEMO) == reference(node)
+    assert b"SUMMARY:Back exercises\r\n" in to_bytes(node, RUN_MEMO)
 
 
 def test_an_overflowing_memo_changes_nothing(
@@ -218,10 +224,10 @@ def test_an_overflowing_memo_changes_nothing(
         )
         nodes.append(calendar_node(bundle, schedule(bundle, patient), BUILD))
     monkeypatch.setattr(ics_writer, "MEMO_SIZE", 5)
-    monkeypatch.setattr(ics_writer, "_lines", {})
+    memo = Memo()
     for node in nodes:
-        assert to_bytes(node) == reference(node)
-    assert len(ics_writer._lines) <= 5
+        assert to_bytes(node, memo) == reference(node)
+    assert len(memo.table("ics.lines", maxsize=5)) <= 5
 
 
 def test_properties_are_written_in_icalendars_order_whatever_order_they_are_given() -> None:
@@ -237,7 +243,7 @@ def test_properties_are_written_in_icalendars_order_whatever_order_they_are_give
     expected = reference(Node("VEVENT", tuple(properties)))
     for _ in range(5):
         random.shuffle(properties)
-        assert to_bytes(Node("VEVENT", tuple(properties))) == expected
+        assert to_bytes(Node("VEVENT", tuple(properties)), RUN_MEMO) == expected
     names = [line.split(b":")[0].split(b";")[0] for line in expected.splitlines()]
     assert names.index(b"SUMMARY") < names.index(b"DTSTART") < names.index(b"UID")
 
@@ -267,9 +273,8 @@ def test_a_stand_in_icalendar_refuses_only_means_no_shortcut(
     def refuse(*args: object) -> bytes:
         raise ValueError("not a value this property takes")
 
-    monkeypatch.setattr(ics_writer, "_lines", {})
-    monkeypatch.setattr(ics_writer, "_text_template", refuse)
-    monkeypatch.setattr(ics_writer, "_template", refuse)
+    monkeypatch.setattr(ics_writer.Writer, "_text_template", refuse)
+    monkeypatch.setattr(ics_writer.Writer, "_template", refuse)
     start = dt.datetime(2027, 3, 8, 8, tzinfo=NEW_YORK)
     node = Node("VEVENT", (("UID", "abc@example.org"), ("DTSTART", start)))
-    assert to_bytes(node) == reference(node)
+    assert to_bytes(node, RUN_MEMO) == reference(node)

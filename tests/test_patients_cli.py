@@ -240,7 +240,10 @@ def test_rerun_replaces_each_patient_folder(run: Run, tmp_path: Path) -> None:
 def test_unknown_patient_format_is_bad_usage(run: Run, tmp_path: Path) -> None:
     result = patients(run, EXAMPLE, tmp_path / "out", "--format", "markdown")
     assert result.exit_code == 2
-    assert "no per-patient format named 'markdown'" in result.stderr
+    assert (
+        "markdown: not a per-patient format; its output comes from `sciatica-pipeline build`"
+        in result.stderr
+    )
 
 
 SKIPPING = """
@@ -251,7 +254,7 @@ from sciatica_pipeline.plugins.exporter import Artifact, Exporter, SkipPatient
 class Texts(Exporter):
     name = "texts"
     description = "Needs a mobile number."
-    needs = "patients"
+    scopes = frozenset({"patient"})
 
     def render_patient(self, context):
         if context.patient.mobile is None:
@@ -300,7 +303,7 @@ def test_out_that_holds_other_files_is_refused(run: Run, tmp_path: Path) -> None
     (out / "csv" / "catalog.csv").write_text("keep me")
     result = patients(run, EXAMPLE, out)
     assert result.exit_code == 2
-    assert "was not written by this command" in result.stderr
+    assert "was not written by `patients`" in result.stderr
     assert (out / "csv" / "catalog.csv").read_text() == "keep me"
     assert patients(run, EXAMPLE, tmp_path / "fresh").exit_code == 0
     assert patients(run, EXAMPLE, tmp_path / "fresh").exit_code == 0
@@ -309,7 +312,7 @@ def test_out_that_holds_other_files_is_refused(run: Run, tmp_path: Path) -> None
 def test_a_terminal_gets_a_progress_bar(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sciatica_pipeline.cli._stderr_is_terminal", lambda: True)
+    monkeypatch.setattr("sciatica_pipeline.cli.patients.stderr_is_terminal", lambda: True)
     result = patients(run, EXAMPLE, tmp_path / "out", "--format", "ics")
     assert result.exit_code == 0, result.output
     assert (
@@ -383,7 +386,7 @@ def test_calendar_output_to_a_folder_is_a_clear_error(run: Run, tmp_path: Path) 
         "-o",
         str(tmp_path),
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f"{tmp_path} is a folder; give a file name" in result.stderr
     assert "Traceback" not in result.output
 

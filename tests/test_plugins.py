@@ -57,6 +57,9 @@ class Clash(Exporter):
     name = "plain-demo"
     description = "Clashes with the packaged demo."
 
+    def render(self, context):
+        return []
+
 @hookimpl
 def register_exporters(register):
     register(Clash())
@@ -183,8 +186,8 @@ def test_invalid_exporter_is_refused_with_reasons(local_dir: Path) -> None:
     [problem] = host.problems
     assert problem.reason == (
         "an exporter was refused: its name 'Bad Name' is not a lowercase slug such as 'pdf' or "
-        "'vendor-csv'; it needs a one-line description; its needs None must be 'bundle' or "
-        "'patients'; it has no render(context) method"
+        "'vendor-csv'; it needs a one-line description; its scopes None must be a non-empty "
+        "frozenset of ('bundle', 'patient')"
     )
     assert "bad" not in host.exporter_plugin.values()
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sciatica_pipeline.inputs.patients import Patient
 from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import SessionSeries, local_datetime, schedule, session_labels
 
 ZONES = (

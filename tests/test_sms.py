@@ -28,8 +28,9 @@ from sciatica_pipeline.exporters.sms.encoding import TRANSLITERATIONS, count
 from sciatica_pipeline.exporters.sms.merge import MergeLimits, clinic_name, fill, first_name
 from sciatica_pipeline.exporters.sms.sequence import SmsOptions, plan_sequence, weekly_slots
 from sciatica_pipeline.exporters.sms.timing import Window, send_times
-from sciatica_pipeline.inputs.patients import Patient, read_patients
+from sciatica_pipeline.inputs.patients import read_patients
 from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
 from sciatica_pipeline.plugins.exporter import BuildContext, PatientContext, SkipPatient
 from sciatica_pipeline.plugins.testing import check_exporter, check_patient_exporter

@@ -58,6 +58,19 @@ class PipelineError(Exception):
     """Base class of the errors a person caused and can fix; the CLI exits 1 on them."""
 
 
+class UsageError(PipelineError):
+    """A command was asked for something it cannot do (an unknown format, an unsafe output
+    folder); the CLI exits 2 and names the option.
+
+    :param option: the option at fault, as the library names it (`out`, `format`, `set`), or
+        None when no one option is.
+    """
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option
+
+
 class ProblemsError(PipelineError):
     """An input with problems; `problems` lists every one, one line each."""
 

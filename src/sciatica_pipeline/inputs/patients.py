@@ -23,9 +23,7 @@ from sciatica_pipeline.errors import PatientDataError, Problem
 from sciatica_pipeline.inputs.schema_messages import humanize
 from sciatica_pipeline.inputs.schemas import load_schemas, validator
 from sciatica_pipeline.model.content import Bundle
-
-#: Reminder lead time when a record gives none.
-DEFAULT_REMINDER_MINUTES = 15
+from sciatica_pipeline.model.patient import DEFAULT_REMINDER_MINUTES, Patient
 
 #: The range of plan start dates accepted: wide enough for any real patient, and far enough
 #: from the calendar's limits that a year-long plan's dates can always be computed.
@@ -35,30 +33,6 @@ LAST_START = dt.date(2099, 12, 31)
 _FIELDS: tuple[str, ...] = tuple(load_schemas()["patient.schema.json"]["properties"])
 _REQUIRED: tuple[str, ...] = tuple(load_schemas()["patient.schema.json"]["required"])
 _TIMES_SPLIT = re.compile(r"[;,\s]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Patient:
-    """One patient's settings, validated against the schema and the content."""
-
-    id: str
-    plan: str
-    start_date: dt.date
-    timezone: str
-    session_times: tuple[dt.time, ...]
-    reminder_minutes: int = DEFAULT_REMINDER_MINUTES
-    name: str | None = None
-    mobile: str | None = None
-    clinic_name: str | None = None
-    clinic_phone: str | None = None
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The patient's time zone."""
-        return ZoneInfo(self.timezone)
-
-    def __repr__(self) -> str:  # keep names and numbers out of logs and tracebacks
-        return f"Patient(id={self.id!r}, plan={self.plan!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,3 +341,26 @@ def _peek(stream: IO[str]) -> str:
     head = str(stream.read(64))
     stream.seek(position)
     return head.lstrip()[:1]
+
+
+def patient_from_options(
+    values: Mapping[str, Any], bundle: Bundle, option_names: Mapping[str, str]
+) -> Patient:
+    """One patient from a command's options (`calendar --plan ... --tz ...`), checked like a
+    record of a patients file.
+
+    :param values: field -> value; None values are left out.
+    :param option_names: field -> the option that sets it (`timezone` -> `--tz`), for messages.
+    :raises UsageError: naming each option at fault.
+    """
+    from sciatica_pipeline.errors import UsageError
+
+    record = {k: v for k, v in values.items() if v is not None}
+
+    def locate(field: str | None) -> str:
+        return option_names.get(field or "", "options")
+
+    patient, problems = patient_from_record(record, bundle, "options", locate)
+    if patient is None:
+        raise UsageError("; ".join(f"{p.where}: {p.message}" for p in problems))
+    return patient

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
+from sciatica_pipeline.model.frozen import frozen
+
 Severity = Literal["emergency", "urgent", "caution", "general"]
 
 #: Severities in the order outputs list them, most serious first.
@@ -272,11 +274,12 @@ class Advice:
     sources: tuple[str, ...]
 
 
-# eq=False: a bundle is compared and hashed by identity, so that exporters can memoise
-# texts per bundle.
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class Bundle:
     """The whole validated bundle. Items are keyed by id, in id order.
+
+    A value: its mappings are read-only (`FrozenMap`, whatever mapping it was given), and two
+    bundles of the same content are equal.
 
     Use the accessors (`exercise()`, `precautions_for()`, ...) rather than walking ids by hand:
     they are how exporters keep the safety invariants (a precaution always travels with its
@@ -289,6 +292,10 @@ class Bundle:
     precautions: Mapping[str, Precaution]
     plans: Mapping[str, Plan]
     advice: Mapping[str, Advice]
+
+    def __post_init__(self) -> None:
+        for name in ("conditions", "exercises", "precautions", "plans", "advice"):
+            object.__setattr__(self, name, frozen(getattr(self, name)))
 
     def source(self, source_id: str) -> Source:
         """The source article with this id."""

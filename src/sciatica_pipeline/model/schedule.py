@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sciatica_pipeline.inputs.patients import Patient
 from sciatica_pipeline.model.content import Bundle, Checkpoint, Dosage, Exercise, Phase, Plan
+from sciatica_pipeline.model.patient import Patient
 
 
 @dataclass(frozen=True, slots=True)

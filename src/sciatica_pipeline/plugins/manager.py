@@ -5,12 +5,20 @@ Plugins come from three places, in this order: the built-in plugins below, insta
 (the `sciatica_pipeline` entry-point group), and `*.py` files in a local plugins folder. A
 plugin that fails to load or to register is reported by name and skipped; every command still
 works.
+
+Hooks are called through pluggy, one plugin at a time (`subset_hook_caller`), so the host
+knows which plugin registered what, and pluggy's own rules hold: `tryfirst`/`trylast` order
+the calls, and a `wrapper=True` implementation wraps its plugin's call. Which plugin keeps a
+format name two plugins register does not depend on that order: the one loaded first does
+(built-in, then package, then local).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
+import io
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -105,7 +113,7 @@ def _guarded(plugin: str, check: ContentCheck) -> ContentCheck:
     def run(bundle: Any, origins: Any) -> list[Problem]:
         try:
             return list(check(bundle, origins))
-        except Exception as exc:  # a broken plugin must not break validation
+        except PLUGIN_FAILURES as exc:  # a broken plugin must not break validation
             name = getattr(check, "__name__", type(check).__name__)
             return [
                 Problem(
@@ -168,6 +176,22 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}{detail}"
 
 
+#: What a plugin's code may raise that must not end the command: any exception, and also
+#: `sys.exit()` or a KeyboardInterrupt raised by the plugin itself.
+PLUGIN_FAILURES = (Exception, SystemExit, KeyboardInterrupt)
+
+
+def default_plugins_dir() -> Path:
+    """The local plugins folder used when none is given: `plugins/` in the folder you are in,
+    else the one beside the bundled content (a source checkout's own `plugins/`)."""
+    here = Path("plugins")
+    if here.is_dir():
+        return here
+    from sciatica_pipeline.inputs.schemas import data_dir
+
+    return data_dir("content").parent / "plugins"
+
+
 def load_plugins(plugins_dir: Path | None = Path("plugins")) -> PluginHost:
     """Load every plugin, register what each provides, and report the ones that failed.
 
@@ -186,11 +210,29 @@ def load_plugins(plugins_dir: Path | None = Path("plugins")) -> PluginHost:
         external += _local_candidates(plugins_dir)
     allow = _allowlist()
     if allow is not None:
+        known = {c.name for c in external}
+        for name in sorted(allow - known):
+            host.problems.append(
+                PluginProblem(
+                    name,
+                    ALLOWLIST_ENV,
+                    f"{ALLOWLIST_ENV} names it, but no installed package or file in "
+                    f"{plugins_dir or 'the plugins folder'} provides a plugin of that name"
+                    + _did_you_mean(name, known),
+                )
+            )
         external = [c for c in external if c.name in allow]
     for candidate in [*candidates, *external]:
         _register(host, candidate)
     _collect(host)
     return host
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _importer(module: str) -> Callable[[], object]:
@@ -204,11 +246,16 @@ def _register(host: PluginHost, candidate: _Candidate) -> None:
     if host.pm.has_plugin(candidate.name):
         skip(f"skipped: another plugin already has the name {candidate.name!r}")
         return
+    printed = io.StringIO()
     try:
-        plugin = candidate.load()
-    except Exception as exc:
+        # What a plugin prints while it loads would end up in `plugins --json`'s output.
+        with contextlib.redirect_stdout(printed):
+            plugin = candidate.load()
+    except PLUGIN_FAILURES as exc:
         skip(f"skipped: it failed to import ({_describe(exc)})")
         return
+    if printed.getvalue():
+        skip("it printed while loading; the output was discarded (plugins must not print)")
     try:
         host.pm.register(plugin, name=candidate.name)
     except Exception as exc:
@@ -229,21 +276,24 @@ def _register(host: PluginHost, candidate: _Candidate) -> None:
 def _call_each(
     host: PluginHost, hook: str, make_register: Callable[[str], Callable[[Any], None]]
 ) -> None:
-    """Call one hook plugin by plugin, so each registration is attributed and isolated."""
+    """Call one hook through pluggy, plugin by plugin, so each registration is attributed
+    and a plugin whose hook fails is withdrawn alone."""
     caller = getattr(host.pm.hook, hook)
-    impls = {impl.plugin_name: impl for impl in caller.get_hookimpls()}
-    for info in list(host.infos):
-        impl = impls.get(info.name)
-        if impl is None:
+    # pluggy's own call order: tryfirst first, trylast last, otherwise the newest first.
+    order = dict.fromkeys(impl.plugin_name for impl in reversed(caller.get_hookimpls()))
+    locations = {info.name: info.location for info in host.infos}
+    for name in order:
+        if name not in locations:
             continue
-        register = make_register(info.name)
+        others = [p for n, p in host.pm.list_name_plugin() if n != name and p is not None]
+        own = host.pm.subset_hook_caller(hook, remove_plugins=others)
         try:
-            impl.function(*[{"register": register}[arg] for arg in impl.argnames])
-        except Exception as exc:
-            _drop(host, info.name)
+            own(register=make_register(name))
+        except PLUGIN_FAILURES as exc:
+            _drop(host, name)
             host.problems.append(
                 PluginProblem(
-                    info.name, info.location, f"skipped: its {hook} hook failed ({_describe(exc)})"
+                    name, locations[name], f"skipped: its {hook} hook failed ({_describe(exc)})"
                 )
             )
 
@@ -259,36 +309,27 @@ def _drop(host: PluginHost, plugin: str) -> None:
 
 
 def _collect(host: PluginHost) -> None:
-    formats: dict[str, list[str]] = {}
-    checks: dict[str, list[str]] = {}
+    offered: list[tuple[str, Any]] = []
     locations = {info.name: info.location for info in host.infos}
+    loaded = {info.name: index for index, info in enumerate(host.infos)}
 
     def exporter_register(plugin: str) -> Callable[[Any], None]:
         def register(exporter: Any) -> None:
             problems = exporter_problems(exporter)
-            where = locations[plugin]
             if problems:
-                host.problems.append(
-                    PluginProblem(plugin, where, "an exporter was refused: " + "; ".join(problems))
-                )
-                return
-            name = exporter.name
-            if name in host.exporters:
-                first = host.exporter_plugin[name]
                 host.problems.append(
                     PluginProblem(
                         plugin,
-                        where,
-                        f"its exporter {name!r} was refused: plugin {first} already provides "
-                        f"a format named {name!r}",
+                        locations[plugin],
+                        "an exporter was refused: " + "; ".join(problems),
                     )
                 )
                 return
-            host.exporters[name] = exporter
-            host.exporter_plugin[name] = plugin
-            formats.setdefault(plugin, []).append(name)
+            offered.append((plugin, exporter))
 
         return register
+
+    checks: dict[str, list[str]] = {}
 
     def check_register(plugin: str) -> Callable[[Any], None]:
         def register(check: Any) -> None:
@@ -308,6 +349,8 @@ def _collect(host: PluginHost) -> None:
 
     _call_each(host, "register_exporters", exporter_register)
     _call_each(host, "register_checks", check_register)
+    host.checks.sort(key=lambda pair: loaded[pair[0]])
+    formats = _accept_exporters(host, offered, loaded)
     host.infos = [
         PluginInfo(
             i.name,
@@ -319,3 +362,44 @@ def _collect(host: PluginHost) -> None:
         )
         for i in host.infos
     ]
+
+
+def _accept_exporters(
+    host: PluginHost, offered: list[tuple[str, Any]], loaded: dict[str, int]
+) -> dict[str, list[str]]:
+    """Take the offered exporters in plugin load order: a format name (or alias flag) already
+    taken is refused, naming the plugin that has it."""
+    formats: dict[str, list[str]] = {}
+    flags: dict[str, str] = {}
+    locations = {info.name: info.location for info in host.infos}
+    for plugin, exporter in sorted(offered, key=lambda pair: loaded.get(pair[0], len(loaded))):
+        if plugin not in locations:  # withdrawn: its hook failed after offering this one
+            continue
+        name = exporter.name
+        if name in host.exporters:
+            first = host.exporter_plugin[name]
+            host.problems.append(
+                PluginProblem(
+                    plugin,
+                    locations[plugin],
+                    f"its exporter {name!r} was refused: plugin {first} already provides "
+                    f"a format named {name!r}",
+                )
+            )
+            continue
+        taken = [a.flag for a in exporter.aliases if a.flag in flags]
+        if taken:
+            host.problems.append(
+                PluginProblem(
+                    plugin,
+                    locations[plugin],
+                    f"its exporter {name!r} was refused: the format {flags[taken[0]]} already "
+                    f"has the flag --{taken[0]}",
+                )
+            )
+            continue
+        flags.update({a.flag: name for a in exporter.aliases})
+        host.exporters[name] = exporter
+        host.exporter_plugin[name] = plugin
+        formats.setdefault(plugin, []).append(name)
+    return formats

@@ -29,8 +29,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from sciatica_pipeline.inputs.patients import Patient
 from sciatica_pipeline.model.content import Bundle, Exercise, Plan
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.plugins.exporter import (
     Artifact,
     BuildContext,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.model.content import Bundle
-from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter
-from sciatica_pipeline.run.writer import safe_relative_path, write_tree
-
-MANIFEST = "manifest.json"
+from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter, InProcess, Workers
+from sciatica_pipeline.plugins.manager import PLUGIN_FAILURES
+from sciatica_pipeline.run.memo import Memo
+from sciatica_pipeline.run.writer import MANIFEST, safe_relative_path, write_tree
 
 
 class ExportError(PipelineError):
@@ -73,7 +73,7 @@ def render_all(
         except PipelineError as exc:
             failures.append((*label, str(exc)))
             continue
-        except Exception as exc:
+        except PLUGIN_FAILURES as exc:  # a plugin's failure, even sys.exit(), is reported
             failures.append((*label, f"{type(exc).__name__}: {exc}"))
             continue
         problem = artifact_problem(artifacts)
@@ -137,16 +137,20 @@ def build(
     *,
     options: Mapping[str, Mapping[str, str]] | None = None,
     when: dt.datetime | None = None,
+    workers: Workers | None = None,
 ) -> BuildResult:
     """Render `exporters` (each with the name of its plugin) and write `out_dir` atomically.
 
     Each format goes to its own subfolder; `manifest.json` lists every file with its size
     and sha256. If any exporter fails, nothing is written.
+
+    :param workers: the run's worker pool, for exporters that render pieces in parallel.
     """
     when = when or build_time(bundle)
     options = options or {}
     contexts = {
-        e.name: BuildContext(bundle, when, dict(options.get(e.name, {}))) for e, _ in exporters
+        e.name: BuildContext(bundle, when, options.get(e.name, {}), Memo(), workers or InProcess())
+        for e, _ in exporters
     }
     rendered = render_all(exporters, contexts)
     manifest = manifest_for(bundle, when, rendered, {e.name: p for e, p in exporters})

@@ -31,24 +31,82 @@ def safe_relative_path(path: str) -> PurePosixPath | None:
 PATIENTS_MARKER = ".sciatica-pipeline-patients"
 
 
-def unsafe_output(out_dir: Path, content_dir: Path, *, owned_by: str | None) -> str | None:
-    """Why writing into `out_dir` could destroy something that is not our output, or None.
+#: The file `build` writes at the top of its output, listing every file it wrote.
+MANIFEST = "manifest.json"
 
-    Output folders are replaced wholesale, so the target must not be (or hold) the content
-    folder or the working directory, and an existing, non-empty target must carry `owned_by`
-    (the file an earlier run of the same command left there).
-    """
-    out = out_dir.resolve()
+
+def _guarded_places(out: Path, content_dir: Path) -> str | None:
     for other, what in (
         (content_dir.resolve(), "the content folder"),
         (Path.cwd(), "the folder you are in"),
     ):
         if out == other or out in other.parents:
-            return f"{out_dir} is {what} or holds it, and would be replaced; choose another folder"
-    if out.is_dir() and any(out.iterdir()) and owned_by and not (out / owned_by).exists():
+            return f"is {what} or holds it, and would be replaced; choose another folder"
+    return None
+
+
+def unsafe_build_output(out_dir: Path, content_dir: Path) -> str | None:
+    """Why `build` must not replace `out_dir`, or None when it may.
+
+    `build` replaces its output folder as a whole, so it only ever replaces what an earlier
+    build wrote: an empty folder, or one holding exactly the files its `manifest.json`
+    lists. Anything else in it (patient folders, a file of someone's) is refused, never
+    deleted.
+    """
+    out = out_dir.resolve()
+    guarded = _guarded_places(out, content_dir)
+    if guarded:
+        return f"{out_dir} {guarded}"
+    if not out.is_dir() or not any(out.iterdir()):
+        return None
+    if any(True for _ in out.rglob(PATIENTS_MARKER)):
         return (
-            f"{out_dir} is not empty and was not written by this command (it has no {owned_by}); "
-            "choose another folder or empty it first"
+            f"{out_dir} holds patient output written by `sciatica-pipeline patients`, which a "
+            "build would delete; build into another folder, or move the patient folders first"
+        )
+    listed = _manifest_paths(out / MANIFEST)
+    if listed is None:
+        return (
+            f"{out_dir} is not empty and was not written by `build` (it has no readable "
+            f"{MANIFEST}); choose another folder or empty it first"
+        )
+    extra = sorted(
+        str(path.relative_to(out))
+        for path in out.rglob("*")
+        if (path.is_file() or path.is_symlink()) and str(path.relative_to(out)) not in listed
+    )
+    if extra:
+        shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        return (
+            f"{out_dir} holds files an earlier build did not write ({shown}), which a build "
+            "would delete; move them, or choose another folder"
+        )
+    return None
+
+
+def _manifest_paths(manifest: Path) -> set[str] | None:
+    """The paths a build manifest lists (itself included), or None when it cannot be read."""
+    import json
+
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        return {MANIFEST, *(str(entry["path"]) for entry in data["artifacts"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def unsafe_patients_output(out_dir: Path, content_dir: Path) -> str | None:
+    """Why `patients` must not write into `out_dir`, or None when it may: the folder must be
+    empty or one an earlier `patients` run wrote (it holds the marker file), since patient
+    folders in it are replaced by id."""
+    out = out_dir.resolve()
+    guarded = _guarded_places(out, content_dir)
+    if guarded:
+        return f"{out_dir} {guarded}"
+    if out.is_dir() and any(out.iterdir()) and not (out / PATIENTS_MARKER).exists():
+        return (
+            f"{out_dir} is not empty and was not written by `patients` (it has no "
+            f"{PATIENTS_MARKER}); choose another folder or empty it first"
         )
     return None
 
@@ -107,3 +165,34 @@ def _swap(staging: Path, target: Path) -> None:
         retired.rename(target)  # put the previous output back
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically, readable by the owner only (patient data).
+
+    :raises UsageError: when `path` is a folder.
+    :raises OutputError: when the file cannot be written.
+    """
+    from sciatica_pipeline.errors import UsageError
+
+    if path.is_dir():
+        raise UsageError(
+            f"{path} is a folder; give a file name, for example {path / 'calendar.ics'}",
+            "output",
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(temp).chmod(0o600)
+        Path(temp).replace(path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

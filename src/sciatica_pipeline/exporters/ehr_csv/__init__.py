@@ -37,7 +37,13 @@ from sciatica_pipeline.exporters.wording import describe_dosage, precaution_line
 from sciatica_pipeline.inputs.codes import EXERCISE_THERAPY_SNOMED, THERAPEUTIC_EXERCISE_CPT
 from sciatica_pipeline.model.content import Bundle, Phase, Plan, Prescription
 from sciatica_pipeline.model.schedule import phase_days
-from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter, PatientContext
+from sciatica_pipeline.plugins.exporter import (
+    Alias,
+    Artifact,
+    BuildContext,
+    Exporter,
+    PatientContext,
+)
 from sciatica_pipeline.plugins.hookspecs import hookimpl
 
 DATAPACKAGE = "datapackage.json"
@@ -140,14 +146,6 @@ class _PhaseLines:
     tails: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _PlanLines:
-    """A plan's assignment rows, phase by phase, for the bundle they were made from."""
-
-    bundle: Bundle
-    phases: tuple[_PhaseLines, ...]
-
-
 _ASSIGNMENTS_HEADER = csv_text([ASSIGNMENTS.header])
 
 
@@ -156,22 +154,27 @@ class EhrCsv(Exporter):
 
     name = "csv"
     description = "CSV for EHR import: a coded program catalog and per-patient assignments."
-    needs = "patients"
+    scopes = frozenset({"bundle", "patient"})
     options: ClassVar[Mapping[str, str]] = {
         "excel": "true starts each CSV file with a UTF-8 byte-order mark, for spreadsheets "
         "(default false)"
     }
-
-    def __init__(self) -> None:
-        # Patient-independent parts, made once per plan (and per descriptor) and reused for
-        # every patient on that plan. Entries remember their bundle so another bundle rebuilds.
-        self._plans: dict[str, _PlanLines] = {}
-        self._descriptor: tuple[Bundle, dt.datetime, bytes] | None = None
+    aliases = (
+        Alias(
+            "excel",
+            "excel",
+            "true",
+            "Write CSV files with a byte-order mark, for spreadsheet programs "
+            "(the same as --set csv.excel=true).",
+        ),
+    )
 
     def check_options(self, options: Mapping[str, str]) -> None:
+        """`excel` must be true or false."""
         excel_option(options)
 
     def render(self, context: BuildContext) -> Iterator[Artifact]:
+        """The program catalog, the assignments header and the Data Package descriptor."""
         bom = excel_option(context.options)
         bundle = context.bundle
         yield Artifact(
@@ -186,13 +189,17 @@ class EhrCsv(Exporter):
         )
 
     def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
+        """The patient's dated assignments and the descriptor of that table."""
         bom = excel_option(context.options)
         plan = context.schedule.plan
-        lines = self._plan_lines(context.bundle, plan)
+        # Patient-independent parts are made once per plan in the run and reused.
+        lines = context.memo.once(
+            ("plan-lines", plan.id), lambda: _plan_lines(context.bundle, plan)
+        )
         start = context.patient.start_date
         patient = csv_fragment([neutralise(context.patient.id)])
         out = [_ASSIGNMENTS_HEADER]
-        for phase in lines.phases:
+        for phase in lines:
             first, last = phase_days(start, phase.phase)
             prefix = f"{patient},{phase.head},{first.isoformat()},{last.isoformat()},"
             out += [prefix + tail for tail in phase.tails]
@@ -205,33 +212,31 @@ class EhrCsv(Exporter):
         )
         yield Artifact(
             DATAPACKAGE,
-            self._patient_descriptor(context.bundle, context.build_time),
+            context.memo.once(
+                ("descriptor", context.build_time),
+                lambda: _patient_descriptor(context.bundle, context.build_time),
+            ),
             "application/json",
             patient_facing=False,
         )
 
-    def _plan_lines(self, bundle: Bundle, plan: Plan) -> _PlanLines:
-        cached = self._plans.get(plan.id)
-        if cached is None or cached.bundle is not bundle:
-            rows = plan_rows(bundle, plan)
-            phases = tuple(
-                _PhaseLines(
-                    phase,
-                    csv_fragment(next(r.head for r in rows if r.phase is phase)),
-                    tuple(csv_fragment(r.tail) + LINE_END for r in rows if r.phase is phase),
-                )
-                for phase in plan.phases
-                if phase.exercises
-            )
-            cached = self._plans[plan.id] = _PlanLines(bundle, phases)
-        return cached
 
-    def _patient_descriptor(self, bundle: Bundle, when: dt.datetime) -> bytes:
-        cached = self._descriptor
-        if cached is None or cached[0] is not bundle or cached[1] != when:
-            descriptor = package(bundle.manifest, (ASSIGNMENTS,), when, suffix="ehr-assignments")
-            cached = self._descriptor = (bundle, when, descriptor_bytes(descriptor))
-        return cached[2]
+def _plan_lines(bundle: Bundle, plan: Plan) -> tuple[_PhaseLines, ...]:
+    rows = plan_rows(bundle, plan)
+    return tuple(
+        _PhaseLines(
+            phase,
+            csv_fragment(next(r.head for r in rows if r.phase is phase)),
+            tuple(csv_fragment(r.tail) + LINE_END for r in rows if r.phase is phase),
+        )
+        for phase in plan.phases
+        if phase.exercises
+    )
+
+
+def _patient_descriptor(bundle: Bundle, when: dt.datetime) -> bytes:
+    descriptor = package(bundle.manifest, (ASSIGNMENTS,), when, suffix="ehr-assignments")
+    return descriptor_bytes(descriptor)
 
 
 @hookimpl

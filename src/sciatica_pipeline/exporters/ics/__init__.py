@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from typing import Any
 
 from sciatica_pipeline import __version__
 from sciatica_pipeline.exporters.ics.writer import Node, Ready, Value, to_bytes
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, describe_dosage
-from sciatica_pipeline.inputs.patients import Patient
 from sciatica_pipeline.model.content import Bundle, Checkpoint, Phase, Plan
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import (
     Schedule,
     ScheduledCheckpoint,
@@ -27,6 +27,7 @@ from sciatica_pipeline.model.schedule import (
 )
 from sciatica_pipeline.plugins.exporter import Artifact, Exporter, PatientContext
 from sciatica_pipeline.plugins.hookspecs import hookimpl
+from sciatica_pipeline.run.memo import Memo, Table
 
 #: Namespace of the calendar UIDs: uuid5 of (bundle, plan, patient, phase, session).
 UID_NAMESPACE = uuid.UUID("6b1f9a53-5a57-4c36-9a8e-5d0f1a7c2e11")
@@ -70,14 +71,30 @@ def _contact(patient: Patient) -> tuple[str, ...]:
     return ()
 
 
-def session_description(bundle: Bundle, series: SessionSeries, patient: Patient) -> str:
+#: How many distinct event texts, alarms and time zones a run's memo keeps.
+TEXTS_SIZE = 4096
+ALARMS_SIZE = 1024
+ZONES_SIZE = 256
+
+
+def session_description(
+    bundle: Bundle, series: SessionSeries, patient: Patient, memo: Memo | None = None
+) -> str:
     """The event text: the session's exercises with dosage, their precautions (each once),
     the red flags, the clinic's phone and the disclaimer."""
-    return _session_text(bundle, patient.plan, series.phase, series.exercises, _contact(patient))
+    # Memoised: every patient on a plan with the same clinic gets the same texts.
+    contact = _contact(patient)
+    key = (patient.plan, series.phase, series.exercises, contact)
+    return _texts(memo).get(
+        ("session", *key),
+        lambda: _session_text(bundle, patient.plan, series.phase, series.exercises, contact),
+    )
 
 
-# The texts are memoised: every patient on a plan with the same clinic gets the same ones.
-@lru_cache(maxsize=4096)
+def _texts(memo: Memo | None) -> Table[Any, str]:
+    return (memo or Memo()).table("ics.texts", maxsize=TEXTS_SIZE)
+
+
 def _session_text(
     bundle: Bundle,
     plan_id: str,
@@ -101,13 +118,16 @@ def _session_text(
 
 
 def checkpoint_description(
-    bundle: Bundle, checkpoint: ScheduledCheckpoint, patient: Patient
+    bundle: Bundle, checkpoint: ScheduledCheckpoint, patient: Patient, memo: Memo | None = None
 ) -> str:
     """The checkpoint text with the red flags, the clinic's phone and the disclaimer."""
-    return _checkpoint_text(bundle, patient.plan, checkpoint.checkpoint, _contact(patient))
+    contact = _contact(patient)
+    return _texts(memo).get(
+        ("checkpoint", patient.plan, checkpoint.checkpoint, contact),
+        lambda: _checkpoint_text(bundle, patient.plan, checkpoint.checkpoint, contact),
+    )
 
 
-@lru_cache(maxsize=4096)
 def _checkpoint_text(
     bundle: Bundle, plan_id: str, checkpoint: Checkpoint, contact: tuple[str, ...]
 ) -> str:
@@ -120,7 +140,6 @@ def _checkpoint_text(
     return "\n".join(lines).strip()
 
 
-@lru_cache(maxsize=1024)
 def _alarm(text: str, lead_minutes: int) -> Node:
     """A display alarm at the patient's lead time."""
     return Node(
@@ -133,7 +152,6 @@ def _alarm(text: str, lead_minutes: int) -> Node:
     )
 
 
-@lru_cache(maxsize=256)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> Ready:
     """The VTIMEZONE for whole calendar years, made by icalendar once and shared: many
     patients share a zone and a year, so it need not be generated for every calendar."""
@@ -146,9 +164,15 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> Ready:
     )
 
 
-def calendar_node(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -> Node:
+def calendar_node(
+    bundle: Bundle, schedule: Schedule, build_time: dt.datetime, memo: Memo | None = None
+) -> Node:
     """The patient's whole calendar as data; `to_bytes` writes it, `to_component` turns it
-    into icalendar objects."""
+    into icalendar objects. `memo` is the run's: texts, alarms and time zones that many
+    patients share are made once."""
+    memo = memo if memo is not None else Memo()
+    alarms: Table[tuple[str, int], Node] = memo.table("ics.alarms", maxsize=ALARMS_SIZE)
+    zones: Table[tuple[str, int, int], Ready] = memo.table("ics.zones", maxsize=ZONES_SIZE)
     patient, plan = schedule.patient, schedule.plan
     stamp = build_time.astimezone(dt.UTC)
     sequence = sequence_for(bundle.manifest.version)
@@ -176,7 +200,8 @@ def calendar_node(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -
             ("DESCRIPTION", description),
             ("TRANSP", "TRANSPARENT"),
         )
-        return Node("VEVENT", properties, (_alarm(reminder, lead),))
+        alarm = alarms.get((reminder, lead), lambda: _alarm(reminder, lead))
+        return Node("VEVENT", properties, (alarm,))
 
     events: list[Node] = []
     for series in schedule.series:
@@ -194,7 +219,7 @@ def calendar_node(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -
                     f"phase-{series.phase.number}",
                     f"session-{series.index + 1}",
                 ),
-                session_description(bundle, series, patient),
+                session_description(bundle, series, patient, memo),
                 f"Time for your {summary.lower()}",
                 ("RRULE", (("FREQ", "DAILY"), ("UNTIL", last))),
             )
@@ -207,7 +232,7 @@ def calendar_node(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -
                 checkpoint.at,
                 CHECKPOINT_LENGTH,
                 event_uid(bundle, plan, patient, "checkpoint", checkpoint.index + 1),
-                checkpoint_description(bundle, checkpoint, patient),
+                checkpoint_description(bundle, checkpoint, patient, memo),
                 summary,
             )
         )
@@ -221,13 +246,19 @@ def calendar_node(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -
         ("X-WR-TIMEZONE", patient.timezone),
     )
     # The VTIMEZONE comes before the events that use it.
-    zone = _vtimezone(patient.timezone, schedule.first_day.year, schedule.last_day.year)
+    years = (patient.timezone, schedule.first_day.year, schedule.last_day.year)
+    zone = zones.get(years, lambda: _vtimezone(*years))
     return Node("VCALENDAR", calendar, (zone, *events))
 
 
-def calendar_bytes(bundle: Bundle, schedule: Schedule, build_time: dt.datetime) -> bytes:
-    """The patient's whole calendar as RFC 5545 bytes (CRLF, folded, escaped)."""
-    return to_bytes(calendar_node(bundle, schedule, build_time))
+def calendar_bytes(
+    bundle: Bundle, schedule: Schedule, build_time: dt.datetime, memo: Memo | None = None
+) -> bytes:
+    """The patient's whole calendar as RFC 5545 bytes (CRLF, folded, escaped).
+
+    :param memo: the run's memo (`context.memo`); without one nothing is reused."""
+    memo = memo if memo is not None else Memo()
+    return to_bytes(calendar_node(bundle, schedule, build_time, memo), memo)
 
 
 class IcsCalendar(Exporter):
@@ -235,10 +266,11 @@ class IcsCalendar(Exporter):
 
     name = "ics"
     description = "A reminder calendar per patient (iCalendar), in the patient's own time zone."
-    needs = "patients"
+    scopes = frozenset({"patient"})
 
     def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
-        data = calendar_bytes(context.bundle, context.schedule, context.build_time)
+        """The patient's `reminders.ics`."""
+        data = calendar_bytes(context.bundle, context.schedule, context.build_time, context.memo)
         yield Artifact(
             "reminders.ics", data, "text/calendar", patient_facing=True, plan=context.patient.plan
         )

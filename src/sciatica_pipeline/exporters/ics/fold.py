@@ -19,6 +19,8 @@ from collections import deque
 from collections.abc import Hashable
 from typing import Any
 
+from sciatica_pipeline.run.memo import Table
+
 #: Lines shorter than this are folded whole: comparing would cost more than it saves. Longer
 #: lines are compared only with recent lines that begin with the same this many characters
 #: (the same plan, phase and session, in a description).
@@ -28,8 +30,6 @@ RECENT = 4
 BEGINNINGS = 512
 #: What icalendar puts between the pieces of a folded line.
 SEPARATOR = "\r\n "
-
-_recent: dict[tuple[Hashable, str], deque[tuple[str, tuple[str, ...]]]] = {}
 
 
 def _icalendar_pieces(line: str) -> list[str]:
@@ -52,17 +52,19 @@ def _agreeing(a: str, b: str) -> int:
     return low
 
 
-def fold(line: str, family: Hashable) -> bytes:
+def fold(line: str, family: Hashable, recent_lines: Table[Any, Any] | None = None) -> bytes:
     """The content line folded exactly as icalendar folds it, without CRLF at the end.
 
     `family` names the lines likely to share a beginning (the component kind and property
-    name, say); only lines of the same family are compared.
+    name, say); only lines of the same family are compared. `recent_lines` is the memo
+    table (at most BEGINNINGS beginnings) that keeps the recent lines of each beginning;
+    without one, nothing is reused.
     """
-    if len(line) < REUSE_FROM:
+    if len(line) < REUSE_FROM or recent_lines is None:
         return SEPARATOR.join(_icalendar_pieces(line)).encode("utf-8")
-    if len(_recent) >= BEGINNINGS:
-        _recent.clear()
-    recent = _recent.setdefault((family, line[:REUSE_FROM]), deque(maxlen=RECENT))
+    recent: deque[tuple[str, tuple[str, ...]]] = recent_lines.get(
+        (family, line[:REUSE_FROM]), lambda: deque(maxlen=RECENT)
+    )
     reused: tuple[str, ...] = ()
     for earlier, pieces in recent:
         agree = _agreeing(line, earlier)

@@ -10,6 +10,9 @@ distinct line once: icalendar still picks the value type and parameters (TZID, V
 escapes, folds and orders the properties. Lines that differ only by a date-time or a plain
 UID are made from a line icalendar wrote with a stand-in of the same length. `to_component`
 turns the same tree into icalendar's objects; the tests prove both give the same bytes.
+
+What is reused lives in the run's memo (`Memo`), handed in by the exporter's context: a
+`Writer` is made per calendar around it, so nothing is kept in module globals.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sciatica_pipeline.exporters.ics.fold import fold
+from sciatica_pipeline.exporters.ics.fold import BEGINNINGS, fold
+from sciatica_pipeline.run.memo import Memo, Table
 
 #: A property value: what icalendar's `Component.add` accepts, in a hashable form. A
 #: recurrence rule is a tuple of (part, value) pairs, for example
@@ -34,8 +38,10 @@ Value = str | int | dt.date | dt.datetime | dt.timedelta | tuple[tuple[str, Any]
 #: would only push shared lines out of the memo.
 UNSHARED = frozenset({"UID"})
 
-#: How many distinct lines to keep; the memo is emptied when it is full.
+#: How many distinct lines to keep; the memo table is emptied when it is full.
 MEMO_SIZE = 10_000
+#: How many date and time digit strings to keep.
+DIGITS_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,14 +116,6 @@ def _identity(value: object) -> tuple[Any, ...] | None:
     return (type(value), value, repr(value))
 
 
-def _encode(kind: str, name: str, value: Value) -> bytes:
-    """One property as icalendar writes it in a component of this kind, CRLF included."""
-    component = _component(kind)
-    component.add(name, _plain(value))
-    line = component.content_line(name, component[name])
-    return fold(str(line), (kind, name)) + b"\r\n"
-
-
 # Date-times differ from patient to patient, so memoising whole lines would not help them.
 # Instead icalendar writes the line once with a stand-in date-time (the template), and each
 # value's digits take the stand-in's place. That is only right where icalendar writes the
@@ -127,28 +125,6 @@ def _encode(kind: str, name: str, value: Value) -> bytes:
 # these is not written as given, the line is memoised whole instead.
 _STAND_INS = (dt.datetime(2001, 1, 2, 3, 4, 5), dt.datetime(2002, 7, 8, 9, 10, 11))
 _NEVER_UTC = "Asia/Tokyo"
-
-
-@lru_cache(maxsize=4096)
-def _date_digits(day: dt.date) -> bytes:
-    from icalendar import vDate
-
-    encoded: Any = vDate(day)
-    digits: bytes = encoded.to_ical()
-    return digits
-
-
-@lru_cache(maxsize=4096)
-def _time_digits(time: dt.time) -> bytes:
-    from icalendar import vTime
-
-    encoded: Any = vTime(time)
-    return str(encoded.to_ical()).encode("ascii")
-
-
-def _digits(when: dt.datetime) -> bytes:
-    """The date-time's digits as icalendar writes them (YYYYMMDDTHHMMSS)."""
-    return _date_digits(when.date()) + b"T" + _time_digits(when.time())
 
 
 def _the_datetime(value: Value) -> dt.datetime | None:
@@ -170,24 +146,6 @@ def _with_datetime(value: Value, when: dt.datetime) -> Value:
     return when
 
 
-def _template(kind: str, name: str, value: Value, when: dt.datetime) -> bytes | None:
-    """The line with the first stand-in's digits where the date-time goes, or None when
-    icalendar does not write the date-time's digits as given."""
-    first, second = _digits(_STAND_INS[0]), _digits(_STAND_INS[1])
-    elsewhere = _encode(
-        kind, name, _with_datetime(value, _STAND_INS[0].replace(tzinfo=ZoneInfo(_NEVER_UTC)))
-    )
-    if elsewhere.count(first) != 1:
-        return None
-    winter, summer = (
-        _with_datetime(value, stand_in.replace(tzinfo=when.tzinfo)) for stand_in in _STAND_INS
-    )
-    line = _encode(kind, name, winter)
-    if line.count(first) != 1 or line.replace(first, second) != _encode(kind, name, summer):
-        return None
-    return line
-
-
 # UIDs differ in every calendar too. A text made only of these characters is written as it
 # is (RFC 5545 escapes only backslash, semicolon, comma and line breaks), so it can take a
 # stand-in's place in the same way, as long as it has the stand-in's length.
@@ -200,72 +158,6 @@ def _is_text(name: str) -> bool:
     from icalendar import Component, vText
 
     return Component.types_factory.for_property(name) is vText
-
-
-def _text_template(kind: str, name: str, length: int) -> bytes | None:
-    """The line with a stand-in text of this length, or None when icalendar does not write
-    such a text as it is (a long line folds inside it, say)."""
-    first, second = "q" * length, "z" * length
-    line = _encode(kind, name, first)
-    if line.count(first.encode()) != 1:
-        return None
-    if line.replace(first.encode(), second.encode()) != _encode(kind, name, second):
-        return None
-    return line
-
-
-_lines: dict[tuple[Any, ...], bytes | None] = {}
-
-
-def _memo(key: tuple[Any, ...], make: Callable[[], bytes | None]) -> bytes | None:
-    if key in _lines:
-        return _lines[key]
-    if len(_lines) >= MEMO_SIZE:
-        _lines.clear()
-    made = _lines[key] = make()
-    return made
-
-
-def _memo_template(key: tuple[Any, ...], make: Callable[[], bytes | None]) -> bytes | None:
-    """A memoised template, or None where icalendar refuses a stand-in the value's type
-    allows (then the value itself is written, and any error is the value's own)."""
-
-    def attempt() -> bytes | None:
-        try:
-            return make()
-        except Exception:  # a refused stand-in only means no shortcut
-            return None
-
-    return _memo(key, attempt)
-
-
-def _line(kind: str, name: str, value: Value) -> bytes:
-    """One property line, made by icalendar or from a line icalendar made."""
-    if type(value) is str and _is_text(name) and _VERBATIM.fullmatch(value):
-        length = len(value)
-        template = _memo_template(
-            ("text", kind, name, length), lambda: _text_template(kind, name, length)
-        )
-        if template is not None:
-            return template.replace(b"q" * length, value.encode("ascii"))
-    if name in UNSHARED:
-        return _encode(kind, name, value)
-    when = _the_datetime(value)
-    if when is not None:
-        shape = _identity(_with_datetime(value, _STAND_INS[0].replace(tzinfo=when.tzinfo)))
-        if shape is None:  # a zone icalendar may name by the date: no shortcut
-            return _encode(kind, name, value)
-        template = _memo_template(
-            ("template", kind, name, shape), lambda: _template(kind, name, value, when)
-        )
-        if template is not None:
-            return template.replace(_digits(_STAND_INS[0]), _digits(when))
-    identity = _identity(value)
-    if identity is None:
-        return _encode(kind, name, value)
-    line = _memo(("line", kind, name, identity), lambda: _encode(kind, name, value))
-    assert line is not None
-    return line
 
 
 @lru_cache(maxsize=64)
@@ -285,18 +177,141 @@ def _order(kind: str, names: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(position[name.upper()] for name in component.sorted_keys())
 
 
-def to_bytes(node: Node) -> bytes:
-    """The component as RFC 5545 bytes: the same bytes as `to_component(node).to_ical()`."""
-    begin, end = _frame(node.kind)
-    parts = [begin]
-    properties = node.properties
-    for i in _order(node.kind, tuple(name for name, _ in properties)):
-        name, value = properties[i]
-        parts.append(_line(node.kind, name.upper(), value))
-    for child in node.children:
-        parts.append(child.data if isinstance(child, Ready) else to_bytes(child))
-    parts.append(end)
-    return b"".join(parts)
+class Writer:
+    """Writes calendars, reusing the lines, templates and folds kept in a run's memo."""
+
+    __slots__ = ("_dates", "_folds", "_lines", "_times")
+
+    def __init__(self, memo: Memo | None = None) -> None:
+        memo = memo if memo is not None else Memo()
+        self._lines: Table[tuple[Any, ...], bytes | None] = memo.table(
+            "ics.lines", maxsize=MEMO_SIZE
+        )
+        self._folds: Table[Any, Any] = memo.table("ics.folds", maxsize=BEGINNINGS)
+        self._dates: Table[dt.date, bytes] = memo.table("ics.dates", maxsize=DIGITS_SIZE)
+        self._times: Table[dt.time, bytes] = memo.table("ics.times", maxsize=DIGITS_SIZE)
+
+    def to_bytes(self, node: Node) -> bytes:
+        """The component as RFC 5545 bytes: the same bytes as `to_component(node).to_ical()`."""
+        begin, end = _frame(node.kind)
+        parts = [begin]
+        properties = node.properties
+        for i in _order(node.kind, tuple(name for name, _ in properties)):
+            name, value = properties[i]
+            parts.append(self._line(node.kind, name.upper(), value))
+        for child in node.children:
+            parts.append(child.data if isinstance(child, Ready) else self.to_bytes(child))
+        parts.append(end)
+        return b"".join(parts)
+
+    def _encode(self, kind: str, name: str, value: Value) -> bytes:
+        """One property as icalendar writes it in a component of this kind, CRLF included."""
+        component = _component(kind)
+        component.add(name, _plain(value))
+        line = component.content_line(name, component[name])
+        return fold(str(line), (kind, name), self._folds) + b"\r\n"
+
+    def _digits(self, when: dt.datetime) -> bytes:
+        """The date-time's digits as icalendar writes them (YYYYMMDDTHHMMSS)."""
+        from icalendar import vDate, vTime
+
+        def date_digits() -> bytes:
+            encoded: Any = vDate(when.date())
+            digits: bytes = encoded.to_ical()
+            return digits
+
+        def time_digits() -> bytes:
+            encoded: Any = vTime(when.time())
+            return str(encoded.to_ical()).encode("ascii")
+
+        return (
+            self._dates.get(when.date(), date_digits)
+            + b"T"
+            + self._times.get(when.time(), time_digits)
+        )
+
+    def _template(self, kind: str, name: str, value: Value, when: dt.datetime) -> bytes | None:
+        """The line with the first stand-in's digits where the date-time goes, or None when
+        icalendar does not write the date-time's digits as given."""
+        first, second = self._digits(_STAND_INS[0]), self._digits(_STAND_INS[1])
+        elsewhere = self._encode(
+            kind, name, _with_datetime(value, _STAND_INS[0].replace(tzinfo=ZoneInfo(_NEVER_UTC)))
+        )
+        if elsewhere.count(first) != 1:
+            return None
+        winter, summer = (
+            _with_datetime(value, stand_in.replace(tzinfo=when.tzinfo)) for stand_in in _STAND_INS
+        )
+        line = self._encode(kind, name, winter)
+        if line.count(first) != 1 or line.replace(first, second) != self._encode(
+            kind, name, summer
+        ):
+            return None
+        return line
+
+    def _text_template(self, kind: str, name: str, length: int) -> bytes | None:
+        """The line with a stand-in text of this length, or None when icalendar does not
+        write such a text as it is (a long line folds inside it, say)."""
+        first, second = "q" * length, "z" * length
+        line = self._encode(kind, name, first)
+        if line.count(first.encode()) != 1:
+            return None
+        if line.replace(first.encode(), second.encode()) != self._encode(kind, name, second):
+            return None
+        return line
+
+    def _memo_template(
+        self, key: tuple[Any, ...], make: Callable[[], bytes | None]
+    ) -> bytes | None:
+        """A memoised template, or None where icalendar refuses a stand-in the value's type
+        allows (then the value itself is written, and any error is the value's own)."""
+
+        def attempt() -> bytes | None:
+            try:
+                return make()
+            except Exception:  # a refused stand-in only means no shortcut
+                return None
+
+        return self._lines.get(key, attempt)
+
+    def _line(self, kind: str, name: str, value: Value) -> bytes:
+        """One property line, made by icalendar or from a line icalendar made."""
+        if type(value) is str and _is_text(name) and _VERBATIM.fullmatch(value):
+            length = len(value)
+            template = self._memo_template(
+                ("text", kind, name, length), lambda: self._text_template(kind, name, length)
+            )
+            if template is not None:
+                return template.replace(b"q" * length, value.encode("ascii"))
+        if name in UNSHARED:
+            return self._encode(kind, name, value)
+        when = _the_datetime(value)
+        if when is not None:
+            shape = _identity(_with_datetime(value, _STAND_INS[0].replace(tzinfo=when.tzinfo)))
+            if shape is None:  # a zone icalendar may name by the date: no shortcut
+                return self._encode(kind, name, value)
+            template = self._memo_template(
+                ("template", kind, name, shape), lambda: self._template(kind, name, value, when)
+            )
+            if template is not None:
+                return template.replace(self._digits(_STAND_INS[0]), self._digits(when))
+        identity = _identity(value)
+        if identity is None:
+            return self._encode(kind, name, value)
+        line = self._lines.get(
+            ("line", kind, name, identity), lambda: self._encode(kind, name, value)
+        )
+        assert line is not None
+        return line
+
+
+def to_bytes(node: Node, memo: Memo | None = None) -> bytes:
+    """The component as RFC 5545 bytes: the same bytes as `to_component(node).to_ical()`.
+
+    :param memo: the run's memo, so lines shared by many calendars are made once; without
+        one, nothing is reused beyond this call.
+    """
+    return Writer(memo).to_bytes(node)
 
 
 def to_component(node: Node) -> Any:

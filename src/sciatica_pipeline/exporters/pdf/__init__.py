@@ -46,7 +46,7 @@ class PdfBooklets(Exporter):
 
     name = "pdf"
     description = "A printable patient booklet per plan (PDF), in standard and large print."
-    needs = "bundle"
+    scopes = frozenset({"bundle"})
     options: ClassVar[Mapping[str, str]] = {
         "paper": "letter or a4 (default: from the content's language region: Letter for "
         "US/CA, A4 elsewhere)"
@@ -78,7 +78,7 @@ class PdfBooklets(Exporter):
                 patient_facing=True,
                 plan=job.plan_id,
             )
-            for job, data in zip(jobs, render_all(bundle, jobs), strict=True)
+            for job, data in zip(jobs, render_all(bundle, jobs, context.workers), strict=True)
         ]
 
 

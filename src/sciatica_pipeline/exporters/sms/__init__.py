@@ -100,23 +100,26 @@ class SmsSequence(Exporter):
     description = (
         "SMS reminder sequences (one segment each): per plan to review, per patient for a gateway."
     )
-    needs = "patients"
+    scopes = frozenset({"bundle", "patient"})
     options = OPTIONS
 
     def check_options(self, options: Mapping[str, str]) -> None:
+        """Every option is parsed once before any work, so a bad value is a usage error."""
         parse_options(options)
 
     def render(self, context: BuildContext) -> Iterator[Artifact]:
+        """Each plan's sequence for clinicians to review: `<plan>.txt`."""
         options = parse_options(context.options)
         for plan in context.bundle.plans.values():
-            text = review_text(context.bundle, plan, options)
+            text = review_text(context.bundle, plan, options, context.memo)
             yield Artifact(f"{plan.id}.txt", text.encode(), "text/plain", plan=plan.id)
 
     def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
+        """The patient's dated `messages.txt` and the gateway file."""
         options = parse_options(context.options)
-        bundle, patient = context.bundle, context.patient
-        messages = outgoing(bundle, patient, options)
-        text = patient_text(bundle, patient, messages, options)
+        bundle, patient, memo = context.bundle, context.patient, context.memo
+        messages = outgoing(bundle, patient, options, memo)
+        text = patient_text(bundle, patient, messages, options, memo)
         yield Artifact("messages.txt", text.encode(), "text/plain", plan=patient.plan)
         data = gateway_bytes(patient, messages, options.format)
         yield Artifact(

@@ -21,6 +21,7 @@ from sciatica_pipeline.exporters.sms.sequence import (
     plan_sequence,
 )
 from sciatica_pipeline.model.content import Bundle, Plan
+from sciatica_pipeline.run.memo import Memo
 
 if TYPE_CHECKING:
     from sciatica_pipeline.inputs.validation import Origins
@@ -64,34 +65,33 @@ class CheckedSequence:
     forbidden: re.Pattern[str]
 
 
-_CACHE: dict[tuple[int, str, SmsOptions], tuple[Bundle, CheckedSequence]] = {}
+def checked_sequence(
+    bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | None = None
+) -> CheckedSequence:
+    """The plan's sequence and its problems; made once per run, plan and options when the
+    run's `memo` is given."""
+
+    def make() -> CheckedSequence:
+        sequence = plan_sequence(bundle, plan, options)
+        words = condition_words(bundle)
+        problems = tuple(
+            (m.pointer, p)
+            for m in sequence.messages
+            for p in message_problems(m, options.limits, words)
+        )
+        return CheckedSequence(sequence, problems, condition_pattern(words))
+
+    if memo is None:
+        return make()
+    return memo.once(("checked-sequence", plan.id, options), make)
 
 
-def checked_sequence(bundle: Bundle, plan: Plan, options: SmsOptions) -> CheckedSequence:
-    """The plan's sequence and its problems, computed once per bundle, plan and options."""
-    key = (id(bundle), plan.id, options)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is bundle:
-        return hit[1]
-    sequence = plan_sequence(bundle, plan, options)
-    words = condition_words(bundle)
-    forbidden = condition_pattern(words)
-    problems = tuple(
-        (m.pointer, p)
-        for m in sequence.messages
-        for p in message_problems(m, options.limits, words)
-    )
-    if len(_CACHE) > 64:
-        _CACHE.clear()
-    checked = CheckedSequence(sequence, problems, forbidden)
-    _CACHE[key] = (bundle, checked)
-    return checked
-
-
-def sendable(bundle: Bundle, plan: Plan, options: SmsOptions) -> CheckedSequence:
+def sendable(
+    bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | None = None
+) -> CheckedSequence:
     """The checked sequence; raises PipelineError naming the first message that cannot be
     sent under these options."""
-    checked = checked_sequence(bundle, plan, options)
+    checked = checked_sequence(bundle, plan, options, memo)
     if checked.problems:
         first = checked.problems[0][1]
         more = len(checked.problems) - 1

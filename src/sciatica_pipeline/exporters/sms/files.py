@@ -18,9 +18,10 @@ from sciatica_pipeline.exporters.sms.merge import NO_CLINIC_NAME, MergeError, fi
 from sciatica_pipeline.exporters.sms.sequence import Format, Message, SmsOptions, weekly_slots
 from sciatica_pipeline.exporters.sms.timing import send_times
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
-from sciatica_pipeline.inputs.patients import Patient
 from sciatica_pipeline.model.content import Bundle, Plan
+from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.plugins.exporter import SkipPatient
+from sciatica_pipeline.run.memo import Memo
 
 GATEWAY_COLUMNS: tuple[str, ...] = (
     "patient_id",
@@ -47,8 +48,6 @@ KIND_NAMES: dict[str, str] = {
     "closing": "closing",
     "reminder": "reminder",
 }
-
-_BLOCKS: dict[tuple[int, str, SmsOptions], tuple[Bundle, tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def _wrap(text: str, indent: str = "") -> list[str]:
@@ -90,23 +89,23 @@ def _rules(options: SmsOptions, sessions_per_day: int) -> list[str]:
 
 
 def _blocks(
-    bundle: Bundle, plan: Plan, options: SmsOptions
+    bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The rules and safety blocks of a plan's files, made once (every patient repeats them)."""
-    key = (id(bundle), plan.id, options)
-    hit = _BLOCKS.get(key)
-    if hit is None or hit[0] is not bundle:
-        if len(_BLOCKS) > 64:
-            _BLOCKS.clear()
-        rules = tuple(_rules(options, plan.sessions_per_day))
-        hit = _BLOCKS[key] = (bundle, rules, tuple(_safety_lines(bundle, plan)))
-    return hit[1], hit[2]
+    """The rules and safety blocks of a plan's files, made once per run (every patient
+    repeats them)."""
+
+    def make() -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(_rules(options, plan.sessions_per_day)), tuple(_safety_lines(bundle, plan))
+
+    if memo is None:
+        return make()
+    return memo.once(("blocks", plan.id, options), make)
 
 
-def review_text(bundle: Bundle, plan: Plan, options: SmsOptions) -> str:
+def review_text(bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | None = None) -> str:
     """The plan's sequence as plain text for clinicians, merge fields left in place."""
-    sequence = sendable(bundle, plan, options).sequence
-    rules, safety = _blocks(bundle, plan, options)
+    sequence = sendable(bundle, plan, options, memo).sequence
+    rules, safety = _blocks(bundle, plan, options, memo)
     limits = options.limits
     intro = (
         "Each patient on this plan receives these text messages, with the merge fields filled "
@@ -160,11 +159,13 @@ class Outgoing:
         return self.local.astimezone(dt.UTC)
 
 
-def outgoing(bundle: Bundle, patient: Patient, options: SmsOptions) -> list[Outgoing]:
+def outgoing(
+    bundle: Bundle, patient: Patient, options: SmsOptions, memo: Memo | None = None
+) -> list[Outgoing]:
     """The patient's dated messages. Raises SkipPatient when no message can go out."""
     if not patient.mobile:
         raise SkipPatient("the record has no mobile number")
-    checked = sendable(bundle, bundle.plans[patient.plan], options)
+    checked = sendable(bundle, bundle.plans[patient.plan], options, memo)
     try:
         values = patient_values(patient, options.limits, checked.forbidden)
     except MergeError as exc:
@@ -222,11 +223,15 @@ def gateway_bytes(patient: Patient, messages: list[Outgoing], fmt: Format) -> by
 
 
 def patient_text(
-    bundle: Bundle, patient: Patient, messages: list[Outgoing], options: SmsOptions
+    bundle: Bundle,
+    patient: Patient,
+    messages: list[Outgoing],
+    options: SmsOptions,
+    memo: Memo | None = None,
 ) -> str:
     """The patient's dated messages as plain text for people (no mobile number in it)."""
     plan = bundle.plans[patient.plan]
-    rules, safety = _blocks(bundle, plan, options)
+    rules, safety = _blocks(bundle, plan, options, memo)
     first, last = messages[0].local, messages[-1].local
     lines = [
         f"Text messages for patient {patient.id}",

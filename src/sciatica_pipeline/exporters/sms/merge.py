@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sciatica_pipeline.exporters.sms.encoding import septets, transliterate
 
 if TYPE_CHECKING:
-    from sciatica_pipeline.inputs.patients import Patient
+    from sciatica_pipeline.model.patient import Patient
 
 FIELDS: tuple[str, ...] = ("first_name", "clinic_name", "clinic_phone")
 

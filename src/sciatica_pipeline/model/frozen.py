@@ -1,0 +1,59 @@
+"""A read-only, hashable mapping, so the model's objects can hold mappings and still be
+immutable values (compared and hashed by content)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[K, V]):
+    """A mapping that cannot change after it is made; it keeps its items' order.
+
+    Equal to any mapping with the same items (like `dict`), and hashable when its values
+    are, so a frozen dataclass that holds one is a value too.
+    """
+
+    __slots__ = ("_hash", "_items")
+
+    def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        self._items: dict[K, V] = dict(items)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: K) -> V:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenMap):
+            return self._items == other._items
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        if self._hash is None:  # computed once: a bundle's maps are hashed as memo keys
+            self._hash = hash(frozenset(self._items.items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._items!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (self._items,))
+
+
+def frozen(items: Mapping[K, V]) -> FrozenMap[K, V]:
+    """`items` as a FrozenMap (itself when it already is one)."""
+    return items if isinstance(items, FrozenMap) else FrozenMap(items)
