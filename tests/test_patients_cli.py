@@ -104,7 +104,7 @@ def test_calendar_bad_options_are_usage_errors(run: Run, args: list[str], messag
     result = run("calendar", "--content", str(CONTENT), *[x for kv in base.items() for x in kv])
     assert result.exit_code == 2
     assert message in result.stderr
-    assert "Traceback" not in result.output
+    assert "internal error" not in result.stderr
 
 
 def test_patients_writes_a_private_folder_per_patient(run: Run, tmp_path: Path) -> None:
@@ -187,7 +187,7 @@ def test_header_problems_stop_the_run(run: Run, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{source}: row 1, column start: unknown column; allowed columns are: " in result.stderr
     assert f"{source}: row 1: the required column start_date is missing" in result.stderr
-    assert "Traceback" not in result.output
+    assert "internal error" not in result.stderr
 
 
 def test_json_and_json_lines_input(run: Run, tmp_path: Path) -> None:
@@ -351,7 +351,7 @@ def test_records_that_are_not_objects_or_out_of_range_are_reported(
     source.write_text("\n".join(json.dumps(x) for x in lines_in) + "\n")
     result = patients(run, source, tmp_path / "out", "--jobs", "2")
     assert result.exit_code == 1
-    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert "internal error" not in result.output
     lines = result.stderr.splitlines()
     assert f"{source}: line 2: expected an object with the patient's fields, not str" in lines
     assert f"{source}: line 3: expected an object with the patient's fields, not list" in lines
@@ -388,7 +388,7 @@ def test_calendar_output_to_a_folder_is_a_clear_error(run: Run, tmp_path: Path) 
     )
     assert result.exit_code == 2
     assert f"{tmp_path} is a folder; give a file name" in result.stderr
-    assert "Traceback" not in result.output
+    assert "internal error" not in result.stderr
 
 
 def test_a_bad_option_value_is_reported_once_before_any_patient(run: Run, tmp_path: Path) -> None:
@@ -489,7 +489,7 @@ def test_a_quote_that_never_closes_is_reported_where_it_opens(
     source.write_text("id,plan,start_date,timezone,session_times\n" + "\n".join(rows) + "\n")
     result = patients(run, source, tmp_path / "out", "--format", "ics")
     assert result.exit_code == 1
-    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert "internal error" not in result.output
     [line] = [x for x in result.stderr.splitlines() if x.startswith(f"{source}: row 3: ")]
     assert line.startswith(f"{source}: row 3: this row is not valid CSV (")
     assert line.endswith("just before the next comma or the end of the line")

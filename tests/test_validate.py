@@ -51,7 +51,7 @@ def test_schema_error_is_one_line_with_file_pointer_and_message(
         "content/exercises/bridging.json: /dosage/reps: -3 is less than the minimum of 1"
     ]
     assert "found 1 error" in result.stderr
-    assert "Traceback" not in result.output
+    assert "internal error" not in result.stderr
 
 
 def test_json_syntax_error_gives_line_and_column(run: Run, in_parent: Path) -> None:
@@ -332,7 +332,7 @@ def test_internal_error_has_no_traceback_unless_debug(
     monkeypatch.setattr("sciatica_pipeline.run.pipeline.validate", explode)
     quiet = run("validate", str(CONTENT))
     assert quiet.exit_code == 3  # neither bad content (1) nor bad usage (2): a bug
-    assert "Traceback" not in quiet.output
+    assert "Traceback" not in quiet.stderr
     # The exception's text is not echoed: it may quote a patient's details.
     assert "unexpected internal error happened (RuntimeError)" in quiet.stderr
     assert "boom" not in quiet.stderr

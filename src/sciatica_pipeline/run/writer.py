@@ -36,6 +36,8 @@ MANIFEST = "manifest.json"
 
 
 def _guarded_places(out: Path, content_dir: Path) -> str | None:
+    if out.exists() and not out.is_dir():
+        return "is a file, not a folder; give the path of a folder"
     for other, what in (
         (content_dir.resolve(), "the content folder"),
         (Path.cwd(), "the folder you are in"),
