@@ -6,12 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= dist
+PATIENTS_OUT ?= patient-output
 CONTENT ?= content
 
 .PHONY: build test lint format docs bench tools clean help
 
 help:
-	@echo "make build   validate content/ and build every format into $(OUT)/"
+	@echo "make build   validate content/, build every format into $(OUT)/ and the example patients into $(PATIENTS_OUT)/"
 	@echo "make test    lint, type-check and run the whole test suite"
 	@echo "make lint    ruff and mypy only"
 	@echo "make docs    regenerate the generated parts of docs/"
@@ -38,7 +39,7 @@ tools:
 
 build: $(STAMP)
 	$(BIN)/sciatica-pipeline build $(CONTENT) --out $(OUT)
-	$(BIN)/sciatica-pipeline patients $(CONTENT)/examples/patients.csv --content $(CONTENT) --out $(OUT)/patients
+	$(BIN)/sciatica-pipeline patients $(CONTENT)/examples/patients.csv --content $(CONTENT) --out $(PATIENTS_OUT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -59,4 +60,4 @@ bench: $(STAMP) tools
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OUT) $(PATIENTS_OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis

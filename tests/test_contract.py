@@ -113,3 +113,30 @@ def test_an_artifact_for_no_plan_needs_every_plans_red_flags(bundle: Bundle) -> 
     failures = safety_failures(bundle, [artifact])
     titles = {p.title for plan in bundle.plans.values() for p in bundle.red_flags_for(plan)}
     assert len(failures) == len(titles)
+
+
+class CalendarOnly(Exporter):
+    name = "calendar-only"
+    description = "Serves patients only."
+    scopes = frozenset({"patient"})
+
+    def render_patient(self, context: object) -> Iterator[Artifact]:
+        return iter(())
+
+
+def test_checking_an_exporter_at_a_scope_it_does_not_serve_is_refused(bundle: Bundle) -> None:
+    with pytest.raises(AssertionError, match="does not serve the bundle scope"):
+        check_exporter(CalendarOnly(), bundle)
+
+
+def test_html_is_read_as_text_without_markup(bundle: Bundle) -> None:
+    plan = bundle.plans["sciatica-plan"]
+    flags = "".join(f"<li><em>{f.title}</em>: {f.action}</li>" for f in bundle.red_flags_for(plan))
+    page = f"<html><body><p>{bundle.manifest.disclaimer}</p><ul>{flags}</ul></body></html>"
+    artifact = Artifact("a.html", page.encode(), "text/html", plan=plan.id)
+    assert safety_failures(bundle, [artifact]) == []
+    hidden = page.replace("<p>", "<script>").replace("</p>", "</script>")
+    failures = safety_failures(
+        bundle, [Artifact("a.html", hidden.encode(), "text/html", plan=plan.id)]
+    )
+    assert failures == ["a.html: the disclaimer is missing"]

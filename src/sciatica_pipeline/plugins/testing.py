@@ -28,6 +28,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from sciatica_pipeline.model.content import Bundle, Exercise, Plan
 from sciatica_pipeline.model.patient import Patient
@@ -36,6 +37,7 @@ from sciatica_pipeline.plugins.exporter import (
     BuildContext,
     Exporter,
     PatientContext,
+    Scope,
     exporter_problems,
 )
 from sciatica_pipeline.run.writer import safe_relative_path
@@ -77,9 +79,38 @@ def _read_pdf(artifact: Artifact) -> str:
     return "\n".join(page.extract_text() or "" for page in reader.pages)
 
 
+def _read_html(artifact: Artifact) -> str:
+    """The text a reader sees: markup and scripts taken out, entities decoded, so a title
+    inside <em> still reads as the title."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self.hidden = 0
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            self.hidden += tag in ("script", "style")
+
+        def handle_endtag(self, tag: str) -> None:
+            self.hidden -= tag in ("script", "style") and self.hidden > 0
+
+        def handle_data(self, data: str) -> None:
+            if not self.hidden:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(artifact.data.decode("utf-8-sig"))
+    parser.close()
+    return " ".join(parser.parts)
+
+
 #: Text readers by media type; text/* falls back to UTF-8.
 READERS: dict[str, TextReader] = {
     "text/calendar": _read_calendar,
+    "text/html": _read_html,
+    "application/xhtml+xml": _read_html,
     "application/pdf": _read_pdf,
 }
 
@@ -171,12 +202,43 @@ def check_exporter(
 
     Raises AssertionError listing every rule the exporter breaks.
     """
-    problems = exporter_problems(exporter)
-    if problems:
-        raise AssertionError("not a valid exporter: " + "; ".join(problems))
+    _require(exporter, "bundle", "check_patient_exporter")
     when = build_time or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     context = BuildContext(bundle, when, dict(options or {}))
     return _check(exporter, bundle, context, readers)
+
+
+def _require(exporter: Exporter, scope: Scope, instead: str) -> None:
+    """Refuse an exporter that is not valid, or that does not serve `scope` (checking it
+    would check nothing)."""
+    problems = exporter_problems(exporter)
+    if problems:
+        raise AssertionError("not a valid exporter: " + "; ".join(problems))
+    if scope not in exporter.scopes:
+        raise AssertionError(
+            f"the {exporter.name} exporter does not serve the {scope} scope, so this check "
+            f"would check nothing; use {instead}() for it"
+        )
+
+
+def example_patient(bundle: Bundle, plan_id: str | None = None, **fields: Any) -> Patient:
+    """A fictional patient on `plan_id` (default: the first plan) starting 2027-03-08 in
+    New York, with one session time per daily session; `fields` override any setting
+    (`mobile="+12025550143"`, `name="Alex"`)."""
+    plan = bundle.plans[plan_id] if plan_id else next(iter(bundle.plans.values()))
+    times = tuple(
+        dt.time(8 + 10 * i // max(1, plan.sessions_per_day - 1))
+        for i in range(plan.sessions_per_day)
+    )
+    settings: dict[str, Any] = {
+        "id": "P-TEST",
+        "plan": plan.id,
+        "start_date": dt.date(2027, 3, 8),
+        "timezone": "America/New_York",
+        "session_times": times,
+        **fields,
+    }
+    return Patient(**settings)
 
 
 def check_patient_exporter(
@@ -193,6 +255,7 @@ def check_patient_exporter(
     path. Returns the artifacts."""
     from sciatica_pipeline.model.schedule import schedule
 
+    _require(exporter, "patient", "check_exporter")
     when = build_time or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     context = PatientContext(bundle, patient, schedule(bundle, patient), when, dict(options or {}))
     artifacts = _check(exporter, bundle, context, readers)
