@@ -15,6 +15,7 @@ from sciatica_pipeline.exporters.pdf import EDITIONS, PdfBooklets
 from sciatica_pipeline.exporters.pdf.booklet import BookletJob, render_all
 from sciatica_pipeline.plugins.exporter import BuildContext
 from sciatica_pipeline.plugins.testing import load_example_bundle
+from sciatica_pipeline.run.pool import WorkerPool
 
 RUNS = 5
 
@@ -22,14 +23,16 @@ RUNS = 5
 def main() -> None:
     bundle = load_example_bundle()
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    context = BuildContext(bundle, when, {})
+    pool = WorkerPool()  # one process per core, as `build` uses
+    context = BuildContext(bundle, when, {}, workers=pool)
     exporter = PdfBooklets()
-    artifacts = exporter.render(context)  # warm up: imports, fonts, first layout
+    artifacts = list(exporter.render(context))  # warm up: imports, fonts, first layout
     pages = sum(len(pypdf.PdfReader(io.BytesIO(a.data)).pages) for a in artifacts)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     label = f"{len(artifacts)} booklets, {pages} pages"
 
     figures = timed(lambda: exporter.render(context), RUNS)
+    pool.close()
     rate = f"{pages / figures[0]:6.0f} pages/s  ({cores} cores)"
     report(f"pdf: {label}, default [{RUNS} runs]", figures, rate)
 

@@ -213,14 +213,17 @@ class Writer:
 
     def _digits(self, when: dt.datetime) -> bytes:
         """The date-time's digits as icalendar writes them (YYYYMMDDTHHMMSS)."""
-        from icalendar import vDate, vTime
 
         def date_digits() -> bytes:
+            from icalendar import vDate
+
             encoded: Any = vDate(when.date())
             digits: bytes = encoded.to_ical()
             return digits
 
         def time_digits() -> bytes:
+            from icalendar import vTime
+
             encoded: Any = vTime(when.time())
             return str(encoded.to_ical()).encode("ascii")
 
