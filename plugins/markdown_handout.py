@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from sciatica_pipeline import hookimpl
 from sciatica_pipeline.exporter import Artifact, BuildContext, Exporter
-from sciatica_pipeline.model import Bundle, Plan
+from sciatica_pipeline.model import RED_FLAG_ORDER, Bundle, Plan
 from sciatica_pipeline.wording import (
     LEARN_IN_PERSON,
     SEVERITY_HEADINGS,
@@ -41,8 +41,8 @@ def handout(bundle: Bundle, plan: Plan) -> str:
     out = [f"# {_escape(plan.title)}", ""]
     out += [f"*{_escape(m.title)}, version {m.version}, reviewed {m.review.reviewed_on}*", ""]
     out += ["## Before you start", "", _escape(m.disclaimer), ""]
-    out += ["## Stop and get help", ""]
-    for severity in ("emergency", "urgent"):
+    out += ["## When to get help", ""]
+    for severity in RED_FLAG_ORDER:
         flags = [p for p in bundle.red_flags_for(plan) if p.severity == severity]
         if flags:
             out += [f"**{SEVERITY_HEADINGS[severity]}:**", ""]

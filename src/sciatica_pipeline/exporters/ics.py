@@ -18,7 +18,7 @@ from sciatica_pipeline import __version__
 from sciatica_pipeline.exporter import Artifact, Exporter, PatientContext
 from sciatica_pipeline.exporters.ics_writer import Node, Ready, Value, to_bytes
 from sciatica_pipeline.hookspecs import hookimpl
-from sciatica_pipeline.model import Bundle, Checkpoint, Phase, Plan
+from sciatica_pipeline.model import RED_FLAG_ORDER, Bundle, Checkpoint, Phase, Plan
 from sciatica_pipeline.patients import Patient
 from sciatica_pipeline.schedule import (
     Schedule,
@@ -52,8 +52,8 @@ def sequence_for(version: str) -> int:
 
 
 def _safety_text(bundle: Bundle, plan: Plan) -> list[str]:
-    lines = ["STOP AND GET HELP"]
-    for severity in ("emergency", "urgent"):
+    lines = ["WARNING SIGNS: WHEN TO GET HELP"]
+    for severity in RED_FLAG_ORDER:
         flags = [p for p in bundle.red_flags_for(plan) if p.severity == severity]
         if flags:
             lines.append(f"{SEVERITY_HEADINGS[severity]}:")

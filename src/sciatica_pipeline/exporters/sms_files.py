@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.exporter import SkipPatient
-from sciatica_pipeline.model import Bundle, Plan
+from sciatica_pipeline.model import RED_FLAG_ORDER, Bundle, Plan
 from sciatica_pipeline.patients import Patient
 from sciatica_pipeline.wording import SEVERITY_HEADINGS
 
@@ -61,7 +61,7 @@ def _safety_lines(bundle: Bundle, plan: Plan) -> list[str]:
     """The disclaimer, the red flags and every exercise's precautions, for the people who read
     the text files (each message alone cannot carry them)."""
     lines = ["SAFETY INFORMATION", "", *_wrap(bundle.manifest.disclaimer), ""]
-    for severity in ("emergency", "urgent"):
+    for severity in RED_FLAG_ORDER:
         flags = [f for f in bundle.red_flags_for(plan) if f.severity == severity]
         if flags:
             lines.append(f"{SEVERITY_HEADINGS[severity]}:")
