@@ -279,18 +279,30 @@ def test_red_flag_must_be_a_warning_sign_severity(run: Run, in_parent: Path, edi
 def test_red_flag_action_must_ask_for_what_its_heading_says(
     run: Run, in_parent: Path, edit: Edit
 ) -> None:
-    # The heading says to stop exercising and go to emergency care now; SMS and calendars show
-    # the title under it alone, so an action that only says to call contradicts it.
+    # The heading says to go to emergency care now; SMS messages show the title under it
+    # alone, so an action that only says to call contradicts it.
     edit("precautions/pain-in-both-legs", lambda d: d.update(severity="emergency"))
     result = run("validate")
     assert result.exit_code == 1
     assert problem_lines(result) == [
         'content/precautions/pain-in-both-legs.json: /action: the heading for "emergency" says '
-        '"Stop exercising and go to emergency care now if you have ..."; this action does not '
-        'say to "get help right away" or "go to emergency care" or "stop exercising" and also '
-        'says to "call". Make the action say what the heading says, or give the precaution the '
-        "severity whose heading matches it"
+        '"Go to emergency care now if you have ..."; this action does not say to "get help '
+        'right away" or "go to emergency care" and also says to "call". Make the action say '
+        "what the heading says, or give the precaution the severity whose heading matches it"
     ]
+
+
+def test_an_urgent_red_flag_must_say_to_stop_and_go_right_away(
+    run: Run, in_parent: Path, edit: Edit
+) -> None:
+    edit(
+        "precautions/worsening-pain-despite-rest", lambda d: d.update(action="Call your clinician.")
+    )
+    result = run("validate")
+    assert result.exit_code == 1
+    [line] = problem_lines(result)
+    assert line.startswith("content/precautions/worsening-pain-despite-rest.json: /action: ")
+    assert 'does not say to "get help right away" or "stop exercising"' in line
 
 
 @pytest.mark.parametrize(

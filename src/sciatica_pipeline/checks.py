@@ -181,10 +181,12 @@ class _Checker:
     # actions ----------------------------------------------------------------------------------
 
     def actions(self) -> None:
-        """No text contradicts what a red flag itself says to do: a red flag's action asks for
-        the same things as its severity's heading (which SMS and calendars show with the title
-        alone), a text that speaks of the red flags as a group asks for nothing that one of
-        them does not, and a checkpoint asks for nothing its precaution does not."""
+        """No text contradicts what a red flag itself says to do.
+
+        A red flag's action asks for the same things as its severity's heading (SMS messages
+        show the title under it alone; under emergency care the action may also say not to
+        exercise). A text that speaks of the red flags as a group asks for nothing that one of
+        them does not. A checkpoint asks for nothing its precaution does not."""
         p = self.parts
         flags = sorted(
             (pre for pre in p.precautions.values() if pre.severity in RED_FLAG_SEVERITIES),
@@ -193,6 +195,8 @@ class _Checker:
         for pre in flags:
             heading = SEVERITY_HEADINGS[pre.severity]
             said, wanted = asks_for(pre.action), asks_for(heading)
+            if "go to emergency care" in wanted:  # not exercising goes without saying there
+                said -= {"stop exercising"}
             if said != wanted:
                 self.report(
                     self.file("precaution", pre.id),

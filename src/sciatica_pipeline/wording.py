@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from .model import Bundle, Dosage, Precaution, Severity
 
 #: What each severity tells the patient to do, as a heading. A red flag's action asks for the
-#: same things as its heading (the content check `checks.actions` holds content to this).
+#: same things as its heading; under emergency care it may also say not to exercise, which goes
+#: without saying there (the content check `_Checker.actions` holds content to this).
 SEVERITY_HEADINGS: dict[Severity, str] = {
-    "emergency": "Stop exercising and go to emergency care now if you have",
-    "urgent": "Stop exercising and see a doctor right away if you have",
+    "emergency": "Go to emergency care now if you have",
+    "urgent": "Stop and see a doctor right away if you have",
     "call-clinician": "Call your clinician if you have",
     "caution": "Take care",
     "general": "Good to know",
