@@ -1,0 +1,33 @@
+"""The bundled content says what its sources say: these hold the fixes of a claim-by-claim
+review against the five articles, so they cannot quietly come undone."""
+
+from __future__ import annotations
+
+from sciatica_pipeline.model import Bundle
+
+
+def test_no_exercise_is_prescribed_more_often_than_the_plan_has_sessions(bundle: Bundle) -> None:
+    for plan in bundle.plans.values():
+        for phase in plan.phases:
+            for rx in phase.exercises:
+                per_day = bundle.dosage_in(rx).times_per_day
+                assert per_day is None or per_day <= plan.sessions_per_day, (
+                    plan.id,
+                    phase.name,
+                    rx.exercise,
+                )
+
+
+def test_a_plan_that_fits_a_three_times_a_day_exercise_into_two_sessions_says_so(
+    bundle: Bundle,
+) -> None:
+    for plan in bundle.plans.values():
+        for exercise in bundle.plan_exercises(plan):
+            if (exercise.dosage.times_per_day or 0) > plan.sessions_per_day:
+                name = exercise.name.lower()
+                assert any(
+                    name in note.lower() and "3 times a day" in note for note in plan.notes
+                ), (
+                    plan.id,
+                    exercise.id,
+                )
