@@ -31,3 +31,13 @@ def test_a_plan_that_fits_a_three_times_a_day_exercise_into_two_sessions_says_so
                     plan.id,
                     exercise.id,
                 )
+
+
+def test_the_program_starts_once_pain_is_under_control(bundle: Bundle) -> None:
+    # "Once pain control for sciatica has been achieved, gentle stretching ... and low-impact
+    # exercise ... will help" (Stretching and Strengthening Exercises for Sciatica Relief).
+    wanted = "once your pain is under control"
+    for plan in bundle.plans.values():
+        assert plan.summary is not None and wanted in plan.summary, plan.id
+        assert wanted in plan.phases[0].goals[0].lower(), plan.id
+    assert wanted in bundle.exercises["walking"].steps[0].lower()
