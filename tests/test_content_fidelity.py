@@ -41,3 +41,27 @@ def test_the_program_starts_once_pain_is_under_control(bundle: Bundle) -> None:
         assert plan.summary is not None and wanted in plan.summary, plan.id
         assert wanted in plan.phases[0].goals[0].lower(), plan.id
     assert wanted in bundle.exercises["walking"].steps[0].lower()
+
+
+def test_walking_targets_and_the_twelve_weeks_are_marked_as_the_plans_choices(
+    bundle: Bundle,
+) -> None:
+    for plan in bundle.plans.values():
+        assert plan.summary is not None
+        assert "The 12 weeks and the walking targets are this plan's own choices" in plan.summary
+        last = plan.phases[-1]
+        assert any("week 9 and after" in goal for goal in last.goals), plan.id
+        for phase in plan.phases:
+            assert phase.walking is not None
+            assert "this plan's choice" in phase.walking.target or "table" in phase.walking.target
+
+
+def test_no_text_blends_two_articles_into_two_to_three_brisk_miles(bundle: Bundle) -> None:
+    # One article says "up to 3 miles ... at a brisk pace"; another "walking two to three
+    # miles", with no pace.
+    texts = [*bundle.exercises["walking"].steps, bundle.exercises["walking"].dosage.note or ""]
+    for plan in bundle.plans.values():
+        for phase in plan.phases:
+            texts += [phase.walking.target] if phase.walking else []
+            texts += [bundle.dosage_in(rx).note or "" for rx in phase.exercises]
+    assert not [t for t in texts if "2 to 3 miles" in t]
