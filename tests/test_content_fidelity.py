@@ -65,3 +65,23 @@ def test_no_text_blends_two_articles_into_two_to_three_brisk_miles(bundle: Bundl
             texts += [phase.walking.target] if phase.walking else []
             texts += [bundle.dosage_in(rx).note or "" for rx in phase.exercises]
     assert not [t for t in texts if "2 to 3 miles" in t]
+
+
+def test_plans_that_start_strengthening_late_disclose_the_core_work_warning(
+    bundle: Bundle,
+) -> None:
+    # The conditions' treatment is strengthening, and one article warns that skipping core work
+    # "Leaves spine vulnerable"; the plans follow another table that adds it in weeks 5-8.
+    for plan_id in (
+        "degenerative-disc-disease-with-instability-plan",
+        "isthmic-spondylolisthesis-plan",
+    ):
+        plan = bundle.plans[plan_id]
+        first = next(
+            ph
+            for ph in plan.phases
+            if any(bundle.exercises[rx.exercise].category == "strengthening" for rx in ph.exercises)
+        )
+        assert first.week_from > 1
+        assert any("skipping core work" in note for note in plan.notes), plan_id
+        assert any("pelvic tilt" in goal for goal in plan.phases[0].goals), plan_id
