@@ -85,3 +85,21 @@ def test_plans_that_start_strengthening_late_disclose_the_core_work_warning(
         assert first.week_from > 1
         assert any("skipping core work" in note for note in plan.notes), plan_id
         assert any("pelvic tilt" in goal for goal in plan.phases[0].goals), plan_id
+
+
+def test_seated_pigeon_and_figure_4_keep_their_own_best_for_and_precaution(
+    bundle: Bundle,
+) -> None:
+    exercise = bundle.exercises["piriformis-stretch"]
+    notes = {v.name: v.note for v in exercise.variations}
+    assert "deep buttock pain" in notes["Seated pigeon pose"]
+    assert "Do not round your back" in notes["Seated pigeon pose"]
+    assert "piriformis syndrome" in notes["Figure-4 stretch"]
+    assert "knee pain" in notes["Figure-4 stretch"]
+    travelling = {p.id for p in bundle.precautions_for(exercise)}
+    assert {"do-not-round-your-back", "stop-if-knee-pain"} <= travelling
+
+
+def test_hip_mobility_is_not_left_out_silently(bundle: Bundle) -> None:
+    tips = " ".join(bundle.advice["routine"].tips)
+    assert "hip mobility" in tips and "ask your clinician" in tips

@@ -32,7 +32,7 @@ def test_bundled_content_is_valid_and_summarised(run: Run) -> None:
     result = run("validate", str(CONTENT), "--strict")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    assert "6 conditions, 11 exercises, 18 precautions, 6 plans, 9 advice items" in result.stdout
+    assert "6 conditions, 11 exercises, 19 precautions, 6 plans, 9 advice items" in result.stdout
 
 
 def test_default_content_dir_is_content(run: Run, in_parent: Path) -> None:
