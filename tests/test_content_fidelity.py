@@ -103,3 +103,25 @@ def test_seated_pigeon_and_figure_4_keep_their_own_best_for_and_precaution(
 def test_hip_mobility_is_not_left_out_silently(bundle: Bundle) -> None:
     tips = " ".join(bundle.advice["routine"].tips)
     assert "hip mobility" in tips and "ask your clinician" in tips
+
+
+def test_the_saddle_area_names_what_emergency_guidance_names(bundle: Bundle) -> None:
+    text = bundle.precautions["saddle-area-numbness"].text
+    assert "genitals" in text and "anus" in text
+
+
+def test_stenosis_is_defined_and_cited_only_to_sources_that_speak_of_it(bundle: Bundle) -> None:
+    condition = bundle.conditions["lumbar-spinal-stenosis"]
+    assert any("Stenosis means narrowing" in t for t in condition.explanation)
+    # The physical therapy guide never mentions stenosis.
+    assert "sciatica-relief-exercises-pt-guide" not in condition.sources
+
+
+def test_jargon_is_explained_where_it_is_used(bundle: Bundle) -> None:
+    conditions = bundle.conditions
+    worn = " ".join(conditions["degenerative-disc-disease-with-instability"].how_exercise_helps)
+    assert "tiny extra movements" in worn
+    herniated = " ".join(conditions["lumbar-disc-herniation"].how_exercise_helps)
+    assert "The name means keeping your lower back (lumbar spine) stable" in herniated
+    isthmic = " ".join(conditions["isthmic-spondylolisthesis"].explanation)
+    assert "Isthmic is the name of one type" in isthmic
