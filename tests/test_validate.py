@@ -323,6 +323,11 @@ def test_an_urgent_red_flag_must_say_to_stop_and_go_right_away(
             lambda d: d["notes"].append("Call your clinician if you notice a warning sign."),
             "content/plans/sciatica-plan.json: /notes/",
         ),
+        (
+            "exercises/bridging",
+            lambda d: d["cues"].append("At any warning sign, stop right away."),
+            "content/exercises/bridging.json: /cues/",
+        ),
     ],
 )
 def test_text_about_warning_signs_as_a_group_must_not_contradict_any_of_them(

@@ -241,6 +241,7 @@ class _Checker:
             f = self.file("advice", adv.id)
             yield from ((f, pointer("tips", i), t) for i, t in enumerate(adv.tips))
             if adv.disagreement is not None:
+                yield f, "/disagreement/summary", adv.disagreement.summary
                 yield f, "/disagreement/what_to_do", adv.disagreement.what_to_do
         for plan in p.plans.values():
             f = self.file("plan", plan.id)
@@ -250,6 +251,10 @@ class _Checker:
             for pi, phase in enumerate(plan.phases):
                 yield from (
                     (f, pointer("phases", pi, "goals", i), t) for i, t in enumerate(phase.goals)
+                )
+                yield from (
+                    (f, pointer("phases", pi, "progress_markers", i), t)
+                    for i, t in enumerate(phase.progress_markers)
                 )
                 if phase.walking is not None:
                     yield f, pointer("phases", pi, "walking", "target"), phase.walking.target
@@ -262,10 +267,20 @@ class _Checker:
                 (f, pointer("how_exercise_helps", i), t)
                 for i, t in enumerate(cond.how_exercise_helps)
             )
+            yield from (
+                (f, pointer("avoid_or_caution", i, "reason"), a.reason)
+                for i, a in enumerate(cond.avoid_or_caution)
+            )
         for ex in p.exercises.values():
             f = self.file("exercise", ex.id)
             yield f, "/purpose", ex.purpose
             yield from ((f, pointer("steps", i), t) for i, t in enumerate(ex.steps))
+            yield from ((f, pointer("cues", i), t) for i, t in enumerate(ex.cues))
+            yield from (
+                (f, pointer("variations", i, "note"), v.note) for i, v in enumerate(ex.variations)
+            )
+            if ex.dosage.note:
+                yield f, "/dosage/note", ex.dosage.note
         for pre in p.precautions.values():
             if pre.severity not in RED_FLAG_SEVERITIES:
                 f = self.file("precaution", pre.id)
