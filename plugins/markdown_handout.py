@@ -17,7 +17,7 @@ from sciatica_pipeline.exporters.wording import (
     describe_dosage,
     source_titles,
 )
-from sciatica_pipeline.model.content import Bundle, Plan
+from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Plan
 from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter
 
 __version__ = "1.0.0"
@@ -41,8 +41,8 @@ def handout(bundle: Bundle, plan: Plan) -> str:
     out = [f"# {_escape(plan.title)}", ""]
     out += [f"*{_escape(m.title)}, version {m.version}, reviewed {m.review.reviewed_on}*", ""]
     out += ["## Before you start", "", _escape(m.disclaimer), ""]
-    out += ["## Stop and get help", ""]
-    for severity in ("emergency", "urgent"):
+    out += ["## When to get help", ""]
+    for severity in RED_FLAG_ORDER:
         flags = [p for p in bundle.red_flags_for(plan) if p.severity == severity]
         if flags:
             out += [f"**{SEVERITY_HEADINGS[severity]}:**", ""]

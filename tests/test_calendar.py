@@ -148,8 +148,10 @@ def test_same_input_same_bytes(bundle: Bundle, patients: list[Patient]) -> None:
 
 def test_sequence_rises_with_the_content_version(bundle: Bundle, patients: list[Patient]) -> None:
     patient = patients[0]
+    major, minor, _ = bundle.manifest.version.split(".")
+    next_minor = f"{major}.{int(minor) + 1}.0"  # whatever the content's version is now
     newer = dataclasses.replace(
-        bundle, manifest=dataclasses.replace(bundle.manifest, version="1.1.0")
+        bundle, manifest=dataclasses.replace(bundle.manifest, version=next_minor)
     )
     old = parse(calendar_bytes(bundle, schedule(bundle, patient), BUILD))
     new = parse(calendar_bytes(newer, schedule(newer, patient), BUILD))

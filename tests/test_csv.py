@@ -176,6 +176,15 @@ def test_catalog_carries_codes_dosage_and_text(built: Path, bundle: Bundle) -> N
             assert precaution.title in row["precautions"]
 
 
+def test_the_data_dictionary_says_the_cpt_code_is_no_charge(built: Path) -> None:
+    # Every home-exercise row carries 97110; the contract says what that does and does not mean.
+    descriptor = json.loads((built / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        [field] = [f for f in resource["schema"]["fields"] if f["name"] == "procedure_cpt"]
+        assert "records no service and no charge" in field["description"]
+        assert "clinic's decision" in field["description"]
+
+
 def test_cpt_descriptor_text_is_never_written(built: Path) -> None:
     everything = b"".join(p.read_bytes() for p in built.iterdir()).lower()
     assert b"therapeutic procedure" not in everything  # the AMA descriptor's opening words

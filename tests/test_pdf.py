@@ -125,7 +125,8 @@ def test_text_carries_safety_content_exercises_and_sources(
     m = bundle.manifest
     for plan, artifact in editions(booklets, bundle):
         text = normalise(texts[artifact.path])
-        wanted = [m.disclaimer, SEVERITY_HEADINGS["emergency"], SEVERITY_HEADINGS["urgent"]]
+        severities = dict.fromkeys(flag.severity for flag in bundle.red_flags_for(plan))
+        wanted = [m.disclaimer, *(SEVERITY_HEADINGS[s] for s in severities)]
         wanted += [flag.title for flag in bundle.red_flags_for(plan)]
         wanted += [flag.action for flag in bundle.red_flags_for(plan)]
         wanted += [p.title for p in bundle.general_precautions_for(plan)]
@@ -183,7 +184,7 @@ def test_the_contents_give_the_pages_the_bookmarks_point_to(
         targets = dict(outline_entries(reader))
         layout = pdftotext(artifact.data, tmp_path, "-layout")
         start = layout.index("Contents")
-        end = layout.index("\f", layout.index("Stop and get help: in short", start))
+        end = layout.index("\f", layout.index("When to get help: in short", start))
         footer = (plan.title, "Version ", "Page ")
         lines = [
             line for line in layout[start:end].splitlines() if not line.strip().startswith(footer)
@@ -360,7 +361,7 @@ def test_bookmarks_for_every_section_and_exercise_point_to_their_pages(
 ) -> None:
     sections = [
         "Before you start",
-        "Stop and get help",
+        "When to get help",
         "Good to know",
         "Contents",
         "Your program at a glance",
@@ -368,7 +369,7 @@ def test_bookmarks_for_every_section_and_exercise_point_to_their_pages(
         "Daily habits",
         "Your tracking log",
         "Sources and review",
-        "Stop and get help: in short",
+        "When to get help: in short",
     ]
     for plan, artifact in editions(booklets, bundle):
         reader = pypdf.PdfReader(io.BytesIO(artifact.data))

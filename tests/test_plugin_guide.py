@@ -50,7 +50,7 @@ def test_the_guide_plugins_load_and_write(run: Run, plugins: Path, tmp_path: Pat
         "--plugins-dir", str(plugins), "build", str(CONTENT), "-f", "plain-text", "--out", str(out)
     )
     assert built.exit_code == 0, built.stderr
-    assert "Stop and get help:" in (out / "plain-text" / "sciatica-plan.txt").read_text()
+    assert "When to get help:" in (out / "plain-text" / "sciatica-plan.txt").read_text()
     patients = tmp_path / "patients"
     example = CONTENT / "examples" / "patients.csv"
     result = run(

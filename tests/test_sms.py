@@ -28,8 +28,9 @@ from sciatica_pipeline.exporters.sms.encoding import TRANSLITERATIONS, count
 from sciatica_pipeline.exporters.sms.merge import MergeLimits, clinic_name, fill, first_name
 from sciatica_pipeline.exporters.sms.sequence import SmsOptions, plan_sequence, weekly_slots
 from sciatica_pipeline.exporters.sms.timing import Window, send_times
+from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
 from sciatica_pipeline.inputs.patients import read_patients
-from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.content import Bundle, Precaution
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
 from sciatica_pipeline.plugins.exporter import BuildContext, PatientContext, SkipPatient
@@ -532,7 +533,9 @@ def test_limits_too_long_for_one_segment_fail_the_render_naming_the_message(
         "with these options: the day 1 welcome message is 192 GSM-7 characters with the longest "
         "merge fields (first name 12, clinic name 60, clinic phone 16); one SMS holds 160"
     )
-    assert str(caught.value).endswith("(and 9 more messages)")
+    # the red flags now take four messages (two for emergency care, one to see a doctor right
+    # away, one to call), sent early and again later
+    assert str(caught.value).endswith("(and 11 more messages)")
 
 
 def test_bad_option_on_the_command_line_is_bad_usage(run: Run, tmp_path: Path) -> None:
@@ -556,6 +559,29 @@ def test_bad_option_on_the_command_line_is_bad_usage(run: Run, tmp_path: Path) -
 def test_bundled_content_passes_validate_strict(run: Run) -> None:
     result = run("validate", str(CONTENT), "--strict")
     assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_each_red_flag_message_says_what_its_red_flags_say(bundle: Bundle) -> None:
+    # A message shows titles only, so its wording must be what each red flag's action asks:
+    # emergency care, a doctor right away (and stop), or a call, and never more.
+    for plan in bundle.plans.values():
+        messages = plan_sequence(bundle, plan, SmsOptions()).messages
+        for message in (m for m in messages if m.kind == "red-flags"):
+            body = message.template.lower()
+            flags = [f for f in bundle.red_flags_for(plan) if _lower_title(f) in body]
+            assert flags, message.template
+            assert len({f.severity for f in flags}) == 1, message.template
+            severity = flags[0].severity
+            if severity == "call-clinician":
+                assert body.startswith("{clinic_name}: call us at {clinic_phone} if you have")
+                assert "stop" not in body and "emergency" not in body and "right away" not in body
+            else:
+                assert SEVERITY_HEADINGS[severity].lower() in body
+                assert "emergency" in body if severity == "emergency" else "right away" in body
+
+
+def _lower_title(flag: Precaution) -> str:
+    return flag.title[0].lower() + flag.title[1:].lower()
 
 
 def test_an_over_long_red_flag_fails_validation_naming_file_and_message(

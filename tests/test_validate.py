@@ -32,7 +32,7 @@ def test_bundled_content_is_valid_and_summarised(run: Run) -> None:
     result = run("validate", str(CONTENT), "--strict")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
-    assert "6 conditions, 11 exercises, 18 precautions, 6 plans, 9 advice items" in result.stdout
+    assert "6 conditions, 11 exercises, 19 precautions, 6 plans, 9 advice items" in result.stdout
 
 
 def test_default_content_dir_is_content(run: Run, in_parent: Path) -> None:
@@ -266,11 +266,111 @@ def test_unused_precaution_is_an_error(run: Run, in_parent: Path) -> None:
     ]
 
 
-def test_red_flag_must_be_emergency_or_urgent(run: Run, in_parent: Path, edit: Edit) -> None:
+def test_red_flag_must_be_a_warning_sign_severity(run: Run, in_parent: Path, edit: Edit) -> None:
     edit("conditions/sciatica", lambda d: d["red_flags"].append("stop-if-pain"))
     result = run("validate")
     assert any(
-        "/red_flags/" in line and 'red flags must be "emergency" or "urgent"' in line
+        "/red_flags/" in line
+        and 'red flags must be "emergency", "urgent" or "call-clinician"' in line
+        for line in problem_lines(result)
+    )
+
+
+def test_red_flag_action_must_ask_for_what_its_heading_says(
+    run: Run, in_parent: Path, edit: Edit
+) -> None:
+    # The heading says to go to emergency care now; SMS messages show the title under it
+    # alone, so an action that only says to call contradicts it.
+    edit("precautions/pain-in-both-legs", lambda d: d.update(severity="emergency"))
+    result = run("validate")
+    assert result.exit_code == 1
+    assert problem_lines(result) == [
+        'content/precautions/pain-in-both-legs.json: /action: the heading for "emergency" says '
+        '"Go to emergency care now if you have ..."; this action does not say to "get help '
+        'right away" or "go to emergency care" and also says to "call". Make the action say '
+        "what the heading says, or give the precaution the severity whose heading matches it"
+    ]
+
+
+def test_an_urgent_red_flag_must_say_to_stop_and_go_right_away(
+    run: Run, in_parent: Path, edit: Edit
+) -> None:
+    edit(
+        "precautions/worsening-pain-despite-rest", lambda d: d.update(action="Call your clinician.")
+    )
+    result = run("validate")
+    assert result.exit_code == 1
+    [line] = problem_lines(result)
+    assert line.startswith("content/precautions/worsening-pain-despite-rest.json: /action: ")
+    assert 'does not say to "get help right away" or "stop exercising"' in line
+
+
+@pytest.mark.parametrize(
+    ("relative", "change", "where"),
+    [
+        (
+            "bundle",
+            lambda d: d.update(disclaimer=d["disclaimer"] + " If you notice a red flag, stop."),
+            "content/bundle.json: /disclaimer",
+        ),
+        (
+            "advice/staying-active",
+            lambda d: d["tips"].append("If you notice a warning sign, get help right away."),
+            "content/advice/staying-active.json: /tips/",
+        ),
+        (
+            "plans/sciatica-plan",
+            lambda d: d["notes"].append("Call your clinician if you notice a warning sign."),
+            "content/plans/sciatica-plan.json: /notes/",
+        ),
+        (
+            "exercises/bridging",
+            lambda d: d["cues"].append("At any warning sign, stop right away."),
+            "content/exercises/bridging.json: /cues/",
+        ),
+    ],
+)
+def test_text_about_warning_signs_as_a_group_must_not_contradict_any_of_them(
+    run: Run,
+    in_parent: Path,
+    edit: Edit,
+    relative: str,
+    change: Callable[[dict[str, Any]], None],
+    where: str,
+) -> None:
+    edit(relative, change)
+    result = run("validate")
+    assert result.exit_code == 1
+    lines = problem_lines(result)
+    assert lines, result.stderr
+    assert all(line.startswith(where) for line in lines), lines
+    assert all("speaks of the warning signs as a group" in line for line in lines)
+
+
+def test_text_about_warning_signs_may_say_do_what_it_says(
+    run: Run, in_parent: Path, edit: Edit
+) -> None:
+    edit(
+        "plans/sciatica-plan",
+        lambda d: d["notes"].append("If you notice a warning sign, do what it says."),
+    )
+    result = run("validate", "--strict")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_checkpoint_must_not_ask_for_more_than_its_precaution(
+    run: Run, in_parent: Path, edit: Edit
+) -> None:
+    def change(d: dict[str, Any]) -> None:
+        checkpoint = next(c for c in d["checkpoints"] if c.get("precaution"))
+        checkpoint["text"] = "Not getting better after 4 weeks? Stop exercising and call us."
+
+    edit("plans/sciatica-plan", change)
+    result = run("validate")
+    assert result.exit_code == 1
+    assert any(
+        line.startswith("content/plans/sciatica-plan.json: /checkpoints/")
+        and 'this checkpoint says to "stop exercising"' in line
         for line in problem_lines(result)
     )
 

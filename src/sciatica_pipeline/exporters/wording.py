@@ -7,10 +7,13 @@ from collections.abc import Iterable
 
 from sciatica_pipeline.model.content import Bundle, Dosage, Precaution, Severity
 
-#: What each severity tells the patient to do, as a heading.
+#: What each severity tells the patient to do, as a heading. A red flag's action asks for the
+#: same things as its heading; under emergency care it may also say not to exercise, which goes
+#: without saying there (the content check `_Checker.actions` holds content to this).
 SEVERITY_HEADINGS: dict[Severity, str] = {
     "emergency": "Go to emergency care now if you have",
-    "urgent": "Call your clinician if you have",
+    "urgent": "Stop and see a doctor right away if you have",
+    "call-clinician": "Call your clinician if you have",
     "caution": "Take care",
     "general": "Good to know",
 }

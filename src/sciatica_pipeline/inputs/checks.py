@@ -7,9 +7,11 @@ file and JSON pointer an author has to change.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 
 from sciatica_pipeline.errors import Problem
+from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
 from sciatica_pipeline.inputs.loader import Parts, pointer
 from sciatica_pipeline.inputs.schemas import Kind
 from sciatica_pipeline.model.content import RED_FLAG_SEVERITIES
@@ -35,6 +37,7 @@ def check_parts(parts: Parts, today: dt.date | None = None) -> list[Problem]:
     checker = _Checker(parts)
     checker.references()
     checker.red_flags()
+    checker.actions()
     checker.phase_weeks()
     checker.avoided_exercises()
     checker.unused_items()
@@ -171,8 +174,118 @@ class _Checker:
                         self.file("condition", cond.id),
                         pointer("red_flags", i),
                         f'"{ref}" has severity "{pre.severity}"; red flags must be '
-                        '"emergency" or "urgent" (list it under "precautions" instead)',
+                        '"emergency", "urgent" or "call-clinician" (list it under '
+                        '"precautions" instead)',
                     )
+
+    # actions ----------------------------------------------------------------------------------
+
+    def actions(self) -> None:
+        """No text contradicts what a red flag itself says to do.
+
+        A red flag's action asks for the same things as its severity's heading (SMS messages
+        show the title under it alone; under emergency care the action may also say not to
+        exercise). A text that speaks of the red flags as a group asks for nothing that one of
+        them does not. A checkpoint asks for nothing its precaution does not."""
+        p = self.parts
+        flags = sorted(
+            (pre for pre in p.precautions.values() if pre.severity in RED_FLAG_SEVERITIES),
+            key=lambda pre: pre.id,
+        )
+        for pre in flags:
+            heading = SEVERITY_HEADINGS[pre.severity]
+            said, wanted = asks_for(pre.action), asks_for(heading)
+            if "go to emergency care" in wanted:  # not exercising goes without saying there
+                said -= {"stop exercising"}
+            if said != wanted:
+                self.report(
+                    self.file("precaution", pre.id),
+                    "/action",
+                    f'the heading for "{pre.severity}" says "{heading} ..."; this action '
+                    f"{_difference(said, wanted)}. Make the action say what the heading says, "
+                    "or give the precaution the severity whose heading matches it",
+                )
+        for file, where, text in self._general_texts():
+            if not _GROUP.search(text):
+                continue
+            for wish in sorted(asks_for(text)):
+                other = next((f for f in flags if wish not in asks_for(f.action)), None)
+                if other is not None:
+                    self.report(
+                        file,
+                        where,
+                        f'this text speaks of the warning signs as a group and says to "{wish}", '
+                        f'but the red flag "{other.id}" says: "{other.action}" Say "do what it '
+                        'says" instead, or name the warning signs you mean',
+                    )
+        for plan in p.plans.values():
+            for ci, checkpoint in enumerate(plan.checkpoints):
+                linked = p.precautions.get(checkpoint.precaution or "")
+                if linked is None:
+                    continue
+                extra = asks_for(checkpoint.text) - asks_for(linked.action)
+                if extra:
+                    self.report(
+                        self.file("plan", plan.id),
+                        pointer("checkpoints", ci, "text"),
+                        f'this checkpoint says to "{sorted(extra)[0]}", but its precaution '
+                        f'"{linked.id}" says: "{linked.action}" Make the two say the same',
+                    )
+
+    def _general_texts(self) -> Iterator[tuple[str, str, str]]:
+        """(file, pointer, text) of every patient text that is not a red flag's own."""
+        p = self.parts
+        if p.manifest is not None:
+            yield p.manifest_file, "/disclaimer", p.manifest.disclaimer
+        for adv in p.advice.values():
+            f = self.file("advice", adv.id)
+            yield from ((f, pointer("tips", i), t) for i, t in enumerate(adv.tips))
+            if adv.disagreement is not None:
+                yield f, "/disagreement/summary", adv.disagreement.summary
+                yield f, "/disagreement/what_to_do", adv.disagreement.what_to_do
+        for plan in p.plans.values():
+            f = self.file("plan", plan.id)
+            if plan.summary:
+                yield f, "/summary", plan.summary
+            yield from ((f, pointer("notes", i), t) for i, t in enumerate(plan.notes))
+            for pi, phase in enumerate(plan.phases):
+                yield from (
+                    (f, pointer("phases", pi, "goals", i), t) for i, t in enumerate(phase.goals)
+                )
+                yield from (
+                    (f, pointer("phases", pi, "progress_markers", i), t)
+                    for i, t in enumerate(phase.progress_markers)
+                )
+                if phase.walking is not None:
+                    yield f, pointer("phases", pi, "walking", "target"), phase.walking.target
+            for ci, checkpoint in enumerate(plan.checkpoints):
+                yield f, pointer("checkpoints", ci, "text"), checkpoint.text
+        for cond in p.conditions.values():
+            f = self.file("condition", cond.id)
+            yield from ((f, pointer("explanation", i), t) for i, t in enumerate(cond.explanation))
+            yield from (
+                (f, pointer("how_exercise_helps", i), t)
+                for i, t in enumerate(cond.how_exercise_helps)
+            )
+            yield from (
+                (f, pointer("avoid_or_caution", i, "reason"), a.reason)
+                for i, a in enumerate(cond.avoid_or_caution)
+            )
+        for ex in p.exercises.values():
+            f = self.file("exercise", ex.id)
+            yield f, "/purpose", ex.purpose
+            yield from ((f, pointer("steps", i), t) for i, t in enumerate(ex.steps))
+            yield from ((f, pointer("cues", i), t) for i, t in enumerate(ex.cues))
+            yield from (
+                (f, pointer("variations", i, "note"), v.note) for i, v in enumerate(ex.variations)
+            )
+            if ex.dosage.note:
+                yield f, "/dosage/note", ex.dosage.note
+        for pre in p.precautions.values():
+            if pre.severity not in RED_FLAG_SEVERITIES:
+                f = self.file("precaution", pre.id)
+                yield f, "/text", pre.text
+                yield f, "/action", pre.action
 
     # phases ---------------------------------------------------------------------------------
 
@@ -353,3 +466,29 @@ class _Checker:
                 "update the dates",
                 warning=True,
             )
+
+
+#: What a text can ask a patient to do about a warning sign, and the words that ask for it.
+_ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("stop exercising", re.compile(r"\b(stop|do not exercise|don't exercise)\b", re.I)),
+    ("get help right away", re.compile(r"\b(right away|immediately|now)\b", re.I)),
+    ("go to emergency care", re.compile(r"\bemergency\b", re.I)),
+    ("call", re.compile(r"\bcall\b", re.I)),
+)
+
+#: Words that speak of the warning signs as a group.
+_GROUP = re.compile(r"\b(red flags?|warning signs?)\b", re.I)
+
+
+def asks_for(text: str) -> frozenset[str]:
+    """What `text` asks the patient to do about a warning sign (`stop exercising`, `call`, ...)."""
+    return frozenset(name for name, words in _ASKS if words.search(text))
+
+
+def _difference(said: frozenset[str], wanted: frozenset[str]) -> str:
+    parts = []
+    if wanted - said:
+        parts.append("does not say to " + " or ".join(f'"{w}"' for w in sorted(wanted - said)))
+    if said - wanted:
+        parts.append("also says to " + " and ".join(f'"{w}"' for w in sorted(said - wanted)))
+    return " and ".join(parts)

@@ -13,13 +13,25 @@ from typing import Literal
 
 from sciatica_pipeline.model.frozen import frozen
 
-Severity = Literal["emergency", "urgent", "caution", "general"]
+#: What the sources say to do: `emergency` (stop exercising, go to emergency care now),
+#: `urgent` (stop exercising, see a doctor right away), `call-clinician` (call your clinician),
+#: `caution` (adjust or stop this exercise), `general` (good to know).
+Severity = Literal["emergency", "urgent", "call-clinician", "caution", "general"]
 
 #: Severities in the order outputs list them, most serious first.
-SEVERITY_ORDER: tuple[Severity, ...] = ("emergency", "urgent", "caution", "general")
+SEVERITY_ORDER: tuple[Severity, ...] = (
+    "emergency",
+    "urgent",
+    "call-clinician",
+    "caution",
+    "general",
+)
 
-#: Severities that make a precaution a red flag (stop and get help).
-RED_FLAG_SEVERITIES: frozenset[Severity] = frozenset({"emergency", "urgent"})
+#: Severities that make a precaution a red flag (a warning sign), in the order outputs list them.
+RED_FLAG_ORDER: tuple[Severity, ...] = ("emergency", "urgent", "call-clinician")
+
+#: Severities that make a precaution a red flag (a warning sign: get help as its action says).
+RED_FLAG_SEVERITIES: frozenset[Severity] = frozenset(RED_FLAG_ORDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +112,8 @@ class Precaution:
 
     @property
     def is_red_flag(self) -> bool:
-        """True for emergency and urgent precautions: stop and get help."""
+        """True for the warning signs (emergency, urgent, call-clinician): get help as the
+        action says."""
         return self.severity in RED_FLAG_SEVERITIES
 
 
@@ -313,7 +326,7 @@ class Bundle:
         return _by_severity(self.precautions[p] for p in exercise.precautions)
 
     def red_flags_for(self, plan: Plan) -> tuple[Precaution, ...]:
-        """The red flags (emergency, then urgent) of a plan's condition."""
+        """The red flags (emergency, urgent, then call-clinician) of a plan's condition."""
         condition = self.condition_of(plan)
         return _by_severity(self.precautions[p] for p in condition.red_flags)
 

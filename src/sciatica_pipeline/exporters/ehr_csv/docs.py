@@ -60,7 +60,10 @@ documents both tables; each patient's folder has a `datapackage.json` for its ow
 - **Codes.** ICD-10-CM (FY2026) and SNOMED CT concept ids are checked when content is
   validated: form, SNOMED CT check digit and partition, and no Excludes1 pair in one condition.
   The procedure is SNOMED CT 229065009 (exercise therapy) and CPT 97110 (therapeutic
-  exercise): the CPT code only, never the AMA's descriptor.
+  exercise): the CPT code only, never the AMA's descriptor. The CPT code says what kind of
+  activity a row is, not that a billable service took place: 97110 is billed for a
+  clinician's time with the patient, and home exercise done alone is not that (see
+  `procedure_cpt`). Do not create charges from these rows.
 - **Spreadsheets convert some cells.** A spreadsheet may show long numeric ids (SNOMED CT
   extension ids, patient ids with leading zeros) as numbers; import those columns as text.
 """

@@ -177,8 +177,12 @@ PROCEDURE_SNOMEDCT = Column(
 PROCEDURE_CPT = Column(
     "procedure_cpt",
     "string",
-    "The procedure as a CPT code: always 97110 (therapeutic exercise). The code only; CPT "
-    "descriptors are the AMA's and are not reproduced.",
+    "The kind of procedure the activity belongs to, as a CPT code: always 97110 (therapeutic "
+    "exercise), so an importer can map the row to its exercise-therapy orders. It records no "
+    "service and no charge: 97110 is billed for time a qualified clinician spends with the "
+    "patient on therapeutic exercise, in 15-minute units, and a home exercise the patient does "
+    "alone is not that; what to bill is the clinic's decision. The code only; CPT descriptors "
+    "are the AMA's and are not reproduced.",
     True,
     constraints={"enum": [THERAPEUTIC_EXERCISE_CPT]},
 )

@@ -17,7 +17,7 @@ from typing import Any
 from sciatica_pipeline import __version__
 from sciatica_pipeline.exporters.ics.writer import Node, Ready, Value, to_bytes
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, describe_dosage
-from sciatica_pipeline.model.content import Bundle, Checkpoint, Phase, Plan
+from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Checkpoint, Phase, Plan
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import (
     Schedule,
@@ -53,8 +53,8 @@ def sequence_for(version: str) -> int:
 
 
 def _safety_text(bundle: Bundle, plan: Plan) -> list[str]:
-    lines = ["STOP AND GET HELP"]
-    for severity in ("emergency", "urgent"):
+    lines = ["WARNING SIGNS: WHEN TO GET HELP"]
+    for severity in RED_FLAG_ORDER:
         flags = [p for p in bundle.red_flags_for(plan) if p.severity == severity]
         if flags:
             lines.append(f"{SEVERITY_HEADINGS[severity]}:")

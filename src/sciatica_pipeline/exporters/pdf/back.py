@@ -54,7 +54,7 @@ def back_page(b: Booklet) -> Flowables:
     (large print has room for the warning signs only, and has those details on its cover)."""
     st = b.st
     story: Flowables = [
-        heading("Stop and get help", st.h1, key="back-page", label="Stop and get help: in short"),
+        heading("When to get help", st.h1, key="back-page", label="When to get help: in short"),
         *red_flag_boxes(b, short=True),
     ]
     if not st.large:
@@ -62,7 +62,7 @@ def back_page(b: Booklet) -> Flowables:
         lines = write_in_lines(("Clinician's name", "Phone"), st, width=inner)
         story.insert(
             1,
-            para("Stop exercising and get help if you notice any of these warning signs.", st.body),
+            para("Watch for these warning signs. If you notice one, do what it says.", st.body),
         )
         story.append(AtFoot([accent_box([[lines]], st, band="Your clinician")]))
     return story

@@ -207,7 +207,7 @@ def _advice(b: Booklet, advice: Advice) -> Flowables:
     precautions = [bundle.precautions[p] for p in advice.precautions]
     if any(p.is_red_flag for p in precautions):
         warning = rich(
-            "<b>Watch for the warning signs</b> under <b>Stop and get help</b> at the front "
+            "<b>Watch for the warning signs</b> under <b>When to get help</b> at the front "
             "and on the back page of this booklet.",
             st.cell,
         )

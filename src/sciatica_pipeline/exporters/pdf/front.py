@@ -61,8 +61,7 @@ def cover(b: Booklet) -> Flowables:
                     band="Your clinician",
                 ),
                 rich(
-                    "Warning signs: see <b>Stop and get help</b> at the front and on the back "
-                    "page.",
+                    "Warning signs: see <b>When to get help</b> at the front and on the back page.",
                     st.body,
                 ),
                 para(
@@ -76,11 +75,11 @@ def cover(b: Booklet) -> Flowables:
 
 
 def safety(b: Booklet) -> Flowables:
-    """Stop and get help (the red flags), then good to know (the general precautions)."""
+    """When to get help (the red flags), then good to know (the general precautions)."""
     st, bundle, plan = b.st, b.bundle, b.plan
     story: Flowables = [
-        heading("Stop and get help", st.h1, key="stop-and-get-help"),
-        para("Stop exercising and get help if you notice any of these warning signs.", st.body),
+        heading("When to get help", st.h1, key="stop-and-get-help"),
+        para("Watch for these warning signs. If you notice one, do what it says.", st.body),
         *red_flag_boxes(b),
         PageBreak(),
     ]

@@ -35,6 +35,7 @@ Flowables = list[Any]
 SEVERITY_COLOURS: dict[Severity, tuple[str, str]] = {
     "emergency": (DANGER, DANGER_LIGHT),
     "urgent": (DANGER, DANGER_LIGHT),
+    "call-clinician": (DANGER, DANGER_LIGHT),
     "caution": (WARNING, WARNING_LIGHT),
     "general": (NOTE, NOTE_LIGHT),
 }
@@ -258,16 +259,18 @@ def precautions_box(
 
 def red_flag_boxes(b: Booklet, *, short: bool = False) -> Flowables:
     """The red flags of a plan in boxes that stand out: one per severity (go to emergency
-    care, call your clinician), whose heading repeats if the box breaks across pages.
+    care, see a doctor right away, call your clinician), whose heading repeats if the box
+    breaks across pages.
 
     Short: titles and actions only (the back page)."""
     from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
+    from sciatica_pipeline.model.content import RED_FLAG_ORDER
 
     st = b.st
     flags = b.bundle.red_flags_for(b.plan)
     pad = st.padding()
     boxes: Flowables = []
-    for severity in ("emergency", "urgent"):
+    for severity in RED_FLAG_ORDER:
         group = [p for p in flags if p.severity == severity]
         if not group:
             continue

@@ -18,7 +18,7 @@ from sciatica_pipeline.exporters.sms.merge import NO_CLINIC_NAME, MergeError, fi
 from sciatica_pipeline.exporters.sms.sequence import Format, Message, SmsOptions, weekly_slots
 from sciatica_pipeline.exporters.sms.timing import send_times
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
-from sciatica_pipeline.model.content import Bundle, Plan
+from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Plan
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.plugins.exporter import SkipPatient
 from sciatica_pipeline.run.memo import Memo
@@ -59,7 +59,7 @@ def _safety_lines(bundle: Bundle, plan: Plan) -> list[str]:
     """The disclaimer, the red flags and every exercise's precautions, for the people who read
     the text files (each message alone cannot carry them)."""
     lines = ["SAFETY INFORMATION", "", *_wrap(bundle.manifest.disclaimer), ""]
-    for severity in ("emergency", "urgent"):
+    for severity in RED_FLAG_ORDER:
         flags = [f for f in bundle.red_flags_for(plan) if f.severity == severity]
         if flags:
             lines.append(f"{SEVERITY_HEADINGS[severity]}:")

@@ -162,12 +162,14 @@ class Composer:
         )
 
     def red_flags(self, opt_out: bool) -> list[tuple[str, tuple[Precaution, ...]]]:
-        """Red-flag messages: emergency ones, then urgent ones, as many per message as fit."""
+        """Red-flag messages: emergency ones, then urgent ones, then call-clinician ones, as
+        many per message as fit."""
         out: list[tuple[str, tuple[Precaution, ...]]] = []
         flags = self.bundle.red_flags_for(self.plan)
         sayers: tuple[tuple[str, Callable[[Sequence[Precaution]], str]], ...] = (
             ("emergency", _emergency),
             ("urgent", _urgent),
+            ("call-clinician", _call_clinician),
         )
         for severity, say in sayers:
             group = [f for f in flags if f.severity == severity]
@@ -247,8 +249,12 @@ def _emergency(flags: Sequence[Precaution]) -> str:
 
 
 def _urgent(flags: Sequence[Precaution]) -> str:
-    # The content's action for these is to call the clinician (only some also say to stop
-    # exercising), so the message says no more than that.
+    titles = join_items([_lower_first(f.title) for f in flags])
+    return f"{SEVERITY_HEADINGS['urgent']} {titles}. Then call us at {{clinic_phone}}."
+
+
+def _call_clinician(flags: Sequence[Precaution]) -> str:
+    # The content's action for these is to call the clinician, and nothing more.
     titles = join_items([_lower_first(f.title) for f in flags])
     return f"Call us at {{clinic_phone}} if you have {titles}."
 
