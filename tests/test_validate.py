@@ -132,8 +132,8 @@ def test_bad_date_names_the_expected_form(run: Run, in_parent: Path, edit: Edit)
     edit("bundle", lambda d: d["review"].update(reviewed_on="2026-13-01"))
     result = run("validate")
     assert (
-        'content/bundle.json: /review/reviewed_on: "2026-13-01" is not valid: write the date as '
-        "YYYY-MM-DD, for example 2026-11-20"
+        'content/bundle.json: /review/reviewed_on: "2026-13-01" is not a real date: check the day '
+        "and the month"
     ) in problem_lines(result)
 
 

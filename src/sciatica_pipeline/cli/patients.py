@@ -85,6 +85,7 @@ def patients_command(
             jobs=jobs,
             on_bad_record=on_bad_record,
             on_outcome=on_outcome,
+            on_warning=lambda record: print_problems(record.problems),
         )
     skipped = (
         f"; {count(result.skipped, 'patient')} without some format (see above)"

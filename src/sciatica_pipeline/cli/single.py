@@ -27,6 +27,10 @@ OPTION_NAMES = {
 }
 
 
+#: The id a one-patient command uses when none is given.
+DEFAULT_ID = "patient"
+
+
 def _parse_times(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
     return [t for t in value.replace(";", ",").replace(" ", ",").split(",") if t]
 
@@ -58,7 +62,7 @@ def _patient_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--patient-id",
-            default="patient",
+            default=DEFAULT_ID,
             show_default=True,
             help="Opaque id; keeps event ids stable across runs.",
         ),
@@ -128,7 +132,9 @@ def patient_format_command(
             "clinic_name": clinic_name,
             "clinic_phone": clinic_phone,
         }
-        patient = patient_from_options(values, pipeline.bundle, OPTION_NAMES)
+        patient, warnings = patient_from_options(values, pipeline.bundle, OPTION_NAMES)
+        for warning in warnings:
+            click.echo(f"warning: {warning.where}: {warning.message}", err=True)
         artifacts = pipeline.render_patient(chosen, patient)
         wanted = [a for a in artifacts if a.media_type == media_type]
         if not wanted:
@@ -141,7 +147,8 @@ def patient_format_command(
             sys.stdout.flush()
             return
         write_private_file(Path(output), data)
-        click.echo(f"Wrote {what} for patient {patient.id} to {output}.", err=True)
+        whose = "" if patient_id == DEFAULT_ID else f" for patient {patient.id}"
+        click.echo(f"Wrote {what}{whose} to {output}.", err=True)
 
     return command
 

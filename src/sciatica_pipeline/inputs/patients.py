@@ -12,14 +12,16 @@ import datetime as dt
 import io
 import json
 import re
+import stat
 import sys
-from collections.abc import Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sciatica_pipeline.errors import PatientDataError, Problem
+from sciatica_pipeline.errors import Level, PatientDataError, Problem
 from sciatica_pipeline.inputs.schema_messages import humanize
 from sciatica_pipeline.inputs.schemas import load_schemas, validator
 from sciatica_pipeline.model.content import Bundle
@@ -37,11 +39,38 @@ _TIMES_SPLIT = re.compile(r"[;,\s]+")
 
 @dataclass(frozen=True, slots=True)
 class PatientRecord:
-    """One record of a patients file: the patient, or the problems that stop it."""
+    """One record of a patients file: the patient, or the problems that stop it (a patient
+    may come with warnings)."""
 
     where: str
     patient: Patient | None
     problems: tuple[Problem, ...]
+
+
+#: Names the tz database has that are not a place's time zone.
+PSEUDO_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+# A record's text must be printable: control characters (a NUL, an escape, a bare carriage
+# return) would be written raw into calendars and messages; a surrogate is what is left of
+# bytes that are not UTF-8.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def zone_problem(name: str) -> tuple[Level, str] | None:
+    """(level, message) when `name` is not a usable time zone, or is one that is not a
+    region's (`EST` has no daylight saving); None when it is fine. Never quotes the name."""
+    if name in PSEUDO_ZONES or not _known_zone(name):
+        return "error", (
+            "is not a known time zone"
+            + _did_you_mean(name, _zone_names())
+            + "; use an IANA name such as Europe/London or America/New_York"
+        )
+    if "/" not in name and name != "UTC":
+        return "warning", (
+            "is a fixed abbreviation, not a region's time zone, so it may not follow the "
+            "region's daylight-saving changes; use one such as America/New_York"
+        )
+    return None
 
 
 def _known_zone(name: str) -> bool:
@@ -52,6 +81,41 @@ def _known_zone(name: str) -> bool:
     return True
 
 
+def _zone_names() -> set[str]:
+    import zoneinfo
+
+    return zoneinfo.available_timezones() - PSEUDO_ZONES
+
+
+def _did_you_mean(word: str, choices: set[str] | Mapping[str, object]) -> str:
+    import difflib
+
+    by_case = {c.casefold(): c for c in choices}
+    close = difflib.get_close_matches(word.casefold(), sorted(by_case), n=1, cutoff=0.75)
+    return f" (did you mean {by_case[close[0]]}?)" if close else ""
+
+
+def _text_problems(
+    record: Mapping[str, Any], file: str, locate: Callable[[str | None], str]
+) -> list[Problem]:
+    problems = []
+    for field, value in record.items():
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and _UNPRINTABLE.search(text):
+                surrogate = any("\ud800" <= c <= "\udfff" for c in text)
+                message = (
+                    "is not UTF-8 text; save the file as UTF-8 (in a spreadsheet: Save As, "
+                    "CSV UTF-8)"
+                    if surrogate
+                    else "holds a control character (a tab, line break or other invisible "
+                    "character); remove it"
+                )
+                problems.append(Problem(file, locate(str(field)), message))
+                break
+    return problems
+
+
 def patient_from_record(
     record: Mapping[str, Any],
     bundle: Bundle,
@@ -59,6 +123,10 @@ def patient_from_record(
     locate: Any,
 ) -> tuple[Patient | None, list[Problem]]:
     """Check one record (already in JSON types) and build the patient.
+
+    Messages never quote a value of the record: a shifted row puts one column's value (a
+    name, a number) in another. Warnings (a zone that is not a region's) come back with the
+    patient; errors come back without one.
 
     :param locate: maps a field name (or None for the whole record) to the `where` text:
         `row 3, column timezone` for CSV, `/2/timezone` for JSON.
@@ -68,9 +136,11 @@ def patient_from_record(
         return None, [
             Problem(file, locate(None), f"expected an object with the patient's fields, not {kind}")
         ]
-    problems: list[Problem] = []
+    problems: list[Problem] = _text_problems(record, file, locate)
+    if problems:
+        return None, problems
     for error in validator("patient").iter_errors(dict(record)):
-        for pointer, message in humanize(error):
+        for pointer, message in humanize(error, echo=False):
             field = pointer.strip("/").split("/")[0] or None
             problems.append(Problem(file, locate(field), message))
     if problems:
@@ -82,17 +152,16 @@ def patient_from_record(
             Problem(
                 file,
                 locate("plan"),
-                f'"{record["plan"]}" is not a plan in the content; use one of: {plans}',
+                "is not a plan in the content"
+                + _did_you_mean(record["plan"], bundle.plans)
+                + f"; use one of: {plans}",
             )
         )
-    if not _known_zone(record["timezone"]):
+    zone = zone_problem(record["timezone"])
+    if zone is not None:
+        level, message = zone
         problems.append(
-            Problem(
-                file,
-                locate("timezone"),
-                f'"{record["timezone"]}" is not a known time zone; use an IANA name such as '
-                "Europe/London or America/New_York",
-            )
+            Problem(file, locate("timezone"), message, "error" if level == "error" else "warning")
         )
     start = dt.date.fromisoformat(record["start_date"])
     if not FIRST_START <= start <= LAST_START:
@@ -100,7 +169,7 @@ def patient_from_record(
             Problem(
                 file,
                 locate("start_date"),
-                f"{start} is out of range: a plan starts between {FIRST_START} and {LAST_START}",
+                f"is out of range: a plan starts between {FIRST_START} and {LAST_START}",
             )
         )
     times = tuple(sorted(dt.time.fromisoformat(t) for t in record["session_times"]))
@@ -113,7 +182,7 @@ def patient_from_record(
                 f"{plan.sessions_per_day} time(s), not {len(times)}",
             )
         )
-    if problems:
+    if any(p.level == "error" for p in problems):
         return None, problems
     patient = Patient(
         id=record["id"],
@@ -127,7 +196,7 @@ def patient_from_record(
         clinic_name=record.get("clinic_name"),
         clinic_phone=record.get("clinic_phone"),
     )
-    return patient, []
+    return patient, problems
 
 
 def _csv_record(row: Mapping[str, str]) -> dict[str, Any]:
@@ -242,6 +311,10 @@ def _read_json_lines(stream: IO[str], file: str, bundle: Bundle) -> Iterator[Pat
                 where, None, (Problem(file, where, f"this is not valid JSON: {exc.msg}"),)
             )
             continue
+        except (ValueError, RecursionError) as exc:
+            message = _unreadable_number_or_depth(exc)
+            yield PatientRecord(where, None, (Problem(file, where, message),))
+            continue
 
         def locate(field: str | None, where: str = where) -> str:
             return f"{where}, field {field}" if field else where
@@ -250,16 +323,78 @@ def _read_json_lines(stream: IO[str], file: str, bundle: Bundle) -> Iterator[Pat
         yield PatientRecord(where, patient, tuple(problems))
 
 
+def _json_array_items(stream: IO[str], file: str) -> Iterator[tuple[Any, str]]:
+    """The items of a JSON list, one at a time, each with its line: a list of a million
+    records is never held whole."""
+    decoder = json.JSONDecoder()
+    buffer, offset, line = "", 0, 1
+    eof = False
+
+    def fill() -> None:
+        nonlocal buffer, offset, eof
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            eof = True
+        buffer = buffer[offset:] + chunk
+        offset = 0
+
+    def skip_space() -> None:
+        nonlocal offset, line
+        while True:
+            while offset < len(buffer) and buffer[offset] in " \t\r\n":
+                line += buffer[offset] == "\n"
+                offset += 1
+            if offset < len(buffer) or eof:
+                return
+            fill()
+
+    def fail(message: str) -> PatientDataError:
+        return PatientDataError([Problem(file, f"line {line}", message)], file)
+
+    fill()
+    skip_space()
+    if buffer[offset : offset + 1] != "[":
+        raise fail("expected a JSON list of patient objects")
+    offset += 1
+    first = True
+    while True:
+        skip_space()
+        if buffer[offset : offset + 1] == "]":
+            return
+        if not first:
+            if buffer[offset : offset + 1] != ",":
+                raise fail("this is not valid JSON: expected , or ] between records")
+            offset += 1
+            skip_space()
+        first = False
+        while True:
+            try:
+                item, end = decoder.raw_decode(buffer, offset)
+            except json.JSONDecodeError as exc:
+                if eof:
+                    raise fail(f"this is not valid JSON: {exc.msg}") from exc
+                fill()  # the item may go on in the next chunk
+                continue
+            except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
+                raise fail(_unreadable_number_or_depth(exc)) from exc
+            if end == len(buffer) and not eof:
+                fill()  # a number may go on in the next chunk: decode it whole
+                continue
+            break
+        where = line
+        line += buffer.count("\n", offset, end)
+        offset = end
+        yield item, f"line {where}"
+
+
+def _unreadable_number_or_depth(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "this JSON is nested too deeply to be a patient record"
+    return "this JSON holds a number too long to read; a patient record has no such number"
+
+
 def _read_json_array(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
-    try:
-        records = json.load(stream)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        problem = Problem(file, where, f"this is not valid JSON: {exc.msg}")
-        raise PatientDataError([problem], file) from exc
-    if not isinstance(records, list):
-        raise PatientDataError([Problem(file, "", "expected a JSON list of patient objects")], file)
-    for index, record in enumerate(records):
+    for index, (record, _line) in enumerate(_json_array_items(stream, file)):
         where = f"/{index}"
 
         def locate(field: str | None, where: str = where) -> str:
@@ -278,57 +413,96 @@ def count_records(source: Path | str) -> int | None:
         with Path(source).open(encoding="utf-8-sig", newline="") as stream:
             first = _peek(stream)
             if first == "[":
-                records = json.load(stream)
-                return len(records) if isinstance(records, list) else None
+                return sum(1 for _ in _json_array_items(stream, str(source)))
             if first == "{":
                 return sum(1 for line in stream if line.strip())
             return max(0, sum(1 for row in csv.reader(stream) if any(row)) - 1)
-    except (OSError, ValueError, csv.Error):
+    except (OSError, ValueError, csv.Error, PatientDataError):
         return None
+
+
+#: The largest patients file read: a clinic's list is far smaller; a larger file is a
+#: mistake (a disk image, a log) that would take the machine's memory.
+MAX_PATIENTS_FILE = 2 << 30
+
+
+def open_patients_file(source: Path | str) -> IO[str]:
+    """The patients file as text (`-` for standard input). Bytes that are not UTF-8 are kept
+    as surrogates, so the row that holds them is reported and the others are still read.
+
+    :raises PatientDataError: when it is not a regular file, is too large, or cannot be read.
+    """
+    file = str(source)
+    if file == "-":
+        return io.TextIOWrapper(
+            sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+
+    def refuse(message: str) -> PatientDataError:
+        return PatientDataError([Problem(file, "", message)], file)
+
+    try:
+        info = Path(source).stat()
+    except OSError as exc:
+        raise refuse(f"cannot read the file: {exc.strerror}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise refuse("this is not a regular file (a device, a pipe or a folder); give a file")
+    if info.st_size > MAX_PATIENTS_FILE:
+        raise refuse(
+            f"the file is {info.st_size >> 20} MiB; a patients file may be at most "
+            f"{MAX_PATIENTS_FILE >> 20} MiB: split it"
+        )
+    try:
+        return Path(source).open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+    except OSError as exc:
+        raise refuse(f"cannot read the file: {exc.strerror}") from exc
+
+
+def duplicate_key(patient_id: str) -> str:
+    """The form of an id two patients must not share: ids that differ only in case (or in
+    Unicode form) name the same folder on a case-insensitive disk."""
+    return unicodedata.normalize("NFKC", patient_id).casefold()
 
 
 def read_patients(source: Path | str, bundle: Bundle) -> Iterator[PatientRecord]:
     """Every record of a patients file (`-` for standard input), one at a time.
 
     The format is recognised from the content: a JSON list, JSON Lines (one object per
-    line), or CSV with a header row. Duplicate patient ids are reported on the later record.
+    line), or CSV with a header row. Duplicate patient ids (also when they differ only in
+    case) are reported on the later record; a file with no record is reported too.
     """
     file = str(source)
-    try:
-        stream: IO[str] = (
-            io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
-            if file == "-"
-            else Path(source).open(encoding="utf-8-sig", newline="")  # noqa: SIM115
-        )
-    except OSError as exc:
-        problem = Problem(file, "", f"cannot read the file: {exc.strerror}")
-        raise PatientDataError([problem], file) from exc
-    with stream:
-        try:
-            first = _peek(stream)
-            if first == "[":
-                records = _read_json_array(stream, file, bundle)
-            elif first == "{":
-                records = _read_json_lines(stream, file, bundle)
-            else:
-                records = _read_csv(stream, file, bundle)
-            seen: dict[str, str] = {}
-            for record in records:
-                patient = record.patient
-                if patient is not None and patient.id in seen:
-                    problem = Problem(
-                        file,
-                        record.where,
-                        f"the patient id {patient.id} is already used at {seen[patient.id]}",
-                    )
-                    yield PatientRecord(record.where, None, (problem,))
-                    continue
-                if patient is not None:
-                    seen[patient.id] = record.where
-                yield record
-        except UnicodeDecodeError as exc:
-            problem = Problem(file, "", "the file is not UTF-8 text; save it as UTF-8")
-            raise PatientDataError([problem], file) from exc
+    with open_patients_file(source) as stream:
+        first = _peek(stream)
+        if first == "[":
+            records, first_record = _read_json_array(stream, file, bundle), "/0"
+        elif first == "{":
+            records, first_record = _read_json_lines(stream, file, bundle), "line 1"
+        else:
+            records, first_record = _read_csv(stream, file, bundle), "row 2"
+        seen: dict[str, str] = {}
+        count = 0
+        for record in records:
+            count += 1
+            patient = record.patient
+            key = duplicate_key(patient.id) if patient is not None else ""
+            if patient is not None and key in seen:
+                problem = Problem(
+                    file,
+                    record.where,
+                    f"the patient id {patient.id} is already used at {seen[key]} (ids that "
+                    "differ only in upper and lower case name the same folder)",
+                )
+                yield PatientRecord(record.where, None, (problem,))
+                continue
+            if patient is not None:
+                seen[key] = record.where
+            yield record
+        if count == 0:
+            problem = Problem(
+                file, first_record, "the file holds no patient record; add one per patient"
+            )
+            yield PatientRecord(first_record, None, (problem,))
 
 
 def _peek(stream: IO[str]) -> str:
@@ -345,12 +519,13 @@ def _peek(stream: IO[str]) -> str:
 
 def patient_from_options(
     values: Mapping[str, Any], bundle: Bundle, option_names: Mapping[str, str]
-) -> Patient:
+) -> tuple[Patient, list[Problem]]:
     """One patient from a command's options (`calendar --plan ... --tz ...`), checked like a
     record of a patients file.
 
     :param values: field -> value; None values are left out.
     :param option_names: field -> the option that sets it (`timezone` -> `--tz`), for messages.
+    :returns: the patient and any warnings (a zone that is not a region's).
     :raises UsageError: naming each option at fault.
     """
     from sciatica_pipeline.errors import UsageError
@@ -362,5 +537,6 @@ def patient_from_options(
 
     patient, problems = patient_from_record(record, bundle, "options", locate)
     if patient is None:
-        raise UsageError("; ".join(f"{p.where}: {p.message}" for p in problems))
-    return patient
+        errors = [p for p in problems if p.level == "error"]
+        raise UsageError("; ".join(f"{p.where}: {p.message}" for p in errors))
+    return patient, problems

@@ -61,11 +61,14 @@ def _actual_type(value: Any) -> str:
     return "null"
 
 
-def humanize(error: ValidationError) -> Iterator[tuple[str, str]]:
+def humanize(error: ValidationError, *, echo: bool = True) -> Iterator[tuple[str, str]]:
     """(pointer, message) pairs for one validation error.
 
     A missing or unknown field is reported at the field's own pointer, which is where the
     author has to look.
+
+    :param echo: quote the wrong value in the message. Patient records pass False: in a row
+        with a missing cell, the value in a column may be another column's name or number.
     """
     base = list(error.absolute_path)
     here = json_pointer(base)
@@ -74,7 +77,7 @@ def humanize(error: ValidationError) -> Iterator[tuple[str, str]]:
     hint = schema.get("x-hint")
     expected: Any = error.validator_value
     # Fields marked x-private (a patient's name or mobile number) are never echoed.
-    shown = "the value" if schema.get("x-private") else describe_value(value)
+    shown = "the value" if schema.get("x-private") or not echo else describe_value(value)
     match error.validator:
         case "required":
             missing = [f for f in expected if isinstance(value, dict) and f not in value]
@@ -96,6 +99,8 @@ def humanize(error: ValidationError) -> Iterator[tuple[str, str]]:
         case "enum":
             choices = ", ".join(str(v) for v in expected)
             yield here, f"{shown} is not allowed; use one of: {choices}"
+        case "format" if expected == "date" and isinstance(value, str) and _looks_like_date(value):
+            yield here, f"{shown} is not a real date: check the day and the month"
         case "pattern" | "format":
             fix = hint or f"it must match the pattern {expected}"
             if error.validator == "format":
@@ -116,5 +121,16 @@ def humanize(error: ValidationError) -> Iterator[tuple[str, str]]:
             yield here, "lists the same item more than once"
         case "minProperties":
             yield here, "give at least one field"
+        case "minimum" | "exclusiveMinimum" if not echo:
+            yield here, f"is too small: the least allowed is {expected}"
+        case "maximum" | "exclusiveMaximum" if not echo:
+            yield here, f"is too large: the most allowed is {expected}"
+        case _ if not echo:
+            yield here, f"the value is not allowed here ({error.validator})"
         case _:
             yield here, error.message
+
+
+def _looks_like_date(value: str) -> bool:
+    """Written as YYYY-MM-DD, whether or not such a day exists."""
+    return len(value) == 10 and value[4] == value[7] == "-" and value.replace("-", "").isdigit()

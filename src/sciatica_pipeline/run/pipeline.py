@@ -137,12 +137,13 @@ class Pipeline:
         jobs: int | None = None,
         on_bad_record: Callable[[PatientRecord], None] = lambda record: None,
         on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+        on_warning: Callable[[PatientRecord], None] = lambda record: None,
     ) -> RosterSummary:
         """Write the selected per-patient formats for every patient of `source` (a CSV, JSON
         or JSON Lines file, `-` for standard input) into one private folder each.
 
-        Bad records and failed formats are reported through the callbacks as they come; the
-        good patients are still written.
+        Bad records, warnings (the patient is still written) and failed formats are reported
+        through the callbacks as they come; the good patients are still written.
         """
         require_patients_output(out_dir, self.content_dir)
         run = PatientRun(
@@ -150,7 +151,12 @@ class Pipeline:
         )
         records = read_patients(source, self.bundle)
         return run_roster(
-            run, records, jobs=jobs, on_bad_record=on_bad_record, on_outcome=on_outcome
+            run,
+            records,
+            jobs=jobs,
+            on_bad_record=on_bad_record,
+            on_outcome=on_outcome,
+            on_warning=on_warning,
         )
 
     def render_patient(self, selection: Selection, patient: Patient) -> tuple[Artifact, ...]:

@@ -149,13 +149,17 @@ def _render_batch(patients: list[Patient]) -> list[Outcome]:
 
 
 def _batches(
-    records: Iterable[PatientRecord], on_bad: Callable[[PatientRecord], None]
+    records: Iterable[PatientRecord],
+    on_bad: Callable[[PatientRecord], None],
+    on_warning: Callable[[PatientRecord], None],
 ) -> Iterator[list[Patient]]:
     batch: list[Patient] = []
     for record in records:
         if record.patient is None:
             on_bad(record)
             continue
+        if record.problems:
+            on_warning(record)
         batch.append(record.patient)
         if len(batch) == BATCH_SIZE:
             yield batch
@@ -171,8 +175,10 @@ def run_roster(
     jobs: int | None,
     on_bad_record: Callable[[PatientRecord], None],
     on_outcome: Callable[[Outcome], None],
+    on_warning: Callable[[PatientRecord], None] = lambda record: None,
 ) -> RosterSummary:
-    """Render and write every good patient; report bad records and outcomes as they come.
+    """Render and write every good patient; report bad records, warnings and outcomes as
+    they come.
 
     :param jobs: worker processes (default: one per core).
     """
@@ -196,7 +202,7 @@ def run_roster(
         on_outcome(outcome)
 
     with pool.WorkerPool(jobs, shared=run) as workers:
-        for outcomes in workers.imap(_render_batch, _batches(records, bad)):
+        for outcomes in workers.imap(_render_batch, _batches(records, bad, on_warning)):
             for outcome in outcomes:
                 done(outcome)
     return summary
