@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
+
+from sciatica_pipeline.model.figure import Figure
 
 Severity = Literal["emergency", "urgent", "caution", "general"]
 
@@ -289,6 +291,8 @@ class Bundle:
     precautions: Mapping[str, Precaution]
     plans: Mapping[str, Plan]
     advice: Mapping[str, Advice]
+    #: The pictures of each exercise, keyed by exercise id.
+    figures: Mapping[str, Figure] = field(default_factory=dict)
 
     def source(self, source_id: str) -> Source:
         """The source article with this id."""
