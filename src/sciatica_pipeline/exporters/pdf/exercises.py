@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, HRFlowable, KeepTogether, PageBreak
 
+from sciatica_pipeline.exporters.pdf.fonts import REGULAR
 from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
     Flowables,
@@ -105,6 +106,51 @@ def dosage_box(b: Booklet, exercise: Exercise) -> Any:
     return accent_box([cell], st, band="How much")
 
 
+#: The tallest a picture is drawn, in body-text sizes: standing figures are tall and narrow.
+_PICTURE_HEIGHT = 12.0
+
+
+def figure_table(b: Booklet, exercise: Exercise) -> Any | None:
+    """The exercise's pictures in a row (two to a row in large print), each over its caption:
+    the step it shows and its text alternative, which reportlab cannot attach to a drawing."""
+    figure = b.bundle.figures.get(exercise.id)
+    if figure is None:
+        return None
+    from sciatica_pipeline.figures import pictures
+    from sciatica_pipeline.figures.drawing import drawing
+
+    st = b.st
+    per_row = 2 if st.large else 3
+    column = st.width / per_row
+    pad = st.padding() * 0.5
+    shown = pictures(figure)
+    # One width for every picture of the exercise keeps them at the same scale.
+    first = shown[0]
+    width = min(column - 2 * pad, _PICTURE_HEIGHT * st.body_size * first.width / first.height)
+    caption = st.cell
+    rows: list[list[Any]] = []
+    for start in range(0, len(shown), per_row):
+        chunk = shown[start : start + per_row]
+        # A picture and its caption share a cell, so a page break never parts them.
+        cells: list[Any] = [
+            [
+                drawing(p, width, font=REGULAR),
+                rich(f"<b>{escape(p.label)}:</b> {escape(p.alt)}", caption),
+            ]
+            for p in chunk
+        ]
+        rows.append(cells + [""] * (per_row - len(chunk)))
+    styles: list[tuple[Any, ...]] = [
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+    ]
+    return table(rows, st, styles, widths=[column] * per_row, spaceAfter=st.gap * 0.5)
+
+
 def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
     st = b.st
     top: Flowables = [
@@ -136,10 +182,20 @@ def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
         top += [box_, spacer(st, 0.3)]
     top.append(dosage_box(b, exercise))
     story: Flowables = [KeepTogether(top)]
-    story += _block(
-        [_subheading("Starting position", st), para(exercise.starting_position, st.body)], st
+    # The pictures stay with the starting position and the steps they show (and, when the
+    # page has room, with the heading above).
+    pictures = figure_table(b, exercise)
+    story.append(
+        KeepTogether(
+            [
+                *([pictures] if pictures is not None else []),
+                _subheading("Starting position", st),
+                para(exercise.starting_position, st.body),
+                _subheading("Steps", st),
+                *numbered(exercise.steps, st),
+            ]
+        )
     )
-    story += _block([_subheading("Steps", st), *numbered(exercise.steps, st)], st)
     if exercise.cues:
         story += _block([_subheading("Tips", st), *bullets(exercise.cues, st)], st)
     if exercise.common_mistakes:
