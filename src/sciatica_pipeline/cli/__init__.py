@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from sciatica_pipeline.cli.figure import figure_command
 from sciatica_pipeline.errors import PipelineError, Problem, ProblemsError
 
 if TYPE_CHECKING:
@@ -658,3 +659,6 @@ def plugins_command(as_json: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """The console-script entry point."""
     cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="sciatica-pipeline")
+
+
+cli.add_command(figure_command)
