@@ -3,9 +3,18 @@ no timestamps, so the same picture always gives the same text."""
 
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from sciatica_pipeline.figures.shapes import Disc, Picture, Point, Stroke
+
+# Characters XML 1.0 cannot hold at all, even escaped (most control characters).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text(text: str) -> str:
+    """`text` escaped for XML, without the characters XML forbids."""
+    return escape(_NOT_XML.sub("", text))
 
 
 def _n(value: float) -> str:
@@ -28,7 +37,7 @@ def svg(picture: Picture, width: float = 320.0) -> str:
     lines = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(picture.width)} {_n(h)}" '
         f'width="{_n(width)}" height="{_n(height)}" role="img">',
-        f"<title>{escape(picture.label)}: {escape(picture.alt)}</title>",
+        f"<title>{_text(picture.label)}: {_text(picture.alt)}</title>",
     ]
     for shape in picture.shapes:
         if isinstance(shape, Stroke):
