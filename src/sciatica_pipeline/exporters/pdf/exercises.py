@@ -37,6 +37,7 @@ from sciatica_pipeline.exporters.pdf.styles import (
     Styles,
 )
 from sciatica_pipeline.exporters.wording import LEARN_IN_PERSON, describe_dosage
+from sciatica_pipeline.figures.shapes import Picture
 from sciatica_pipeline.model.content import Advice, Dosage, Exercise
 
 
@@ -107,12 +108,15 @@ def dosage_box(b: Booklet, exercise: Exercise) -> Any:
 
 
 #: The tallest a picture is drawn, in body-text sizes: standing figures are tall and narrow.
-_PICTURE_HEIGHT = 12.0
+_PICTURE_HEIGHT = {False: 12.0, True: 7.5}
 
 
 def figure_table(b: Booklet, exercise: Exercise) -> Any | None:
-    """The exercise's pictures in a row (two to a row in large print), each over its caption:
-    the step it shows and its text alternative, which reportlab cannot attach to a drawing."""
+    """The exercise's pictures, each with its caption: the step it shows and its text
+    alternative (reportlab cannot attach one to a drawing, so the caption carries it).
+
+    Standard print sets three pictures to a row, each over its caption; large print one to a
+    row, beside its caption, which keeps the pictures and the steps on one page."""
     figure = b.bundle.figures.get(exercise.id)
     if figure is None:
         return None
@@ -120,35 +124,36 @@ def figure_table(b: Booklet, exercise: Exercise) -> Any | None:
     from sciatica_pipeline.figures.drawing import drawing
 
     st = b.st
-    per_row = 2 if st.large else 3
-    column = st.width / per_row
     pad = st.padding() * 0.5
     shown = pictures(figure)
+    widths = [st.width * 0.45, st.width * 0.55] if st.large else [st.width / 3] * 3
     # One width for every picture of the exercise keeps them at the same scale.
     first = shown[0]
-    width = min(column - 2 * pad, _PICTURE_HEIGHT * st.body_size * first.width / first.height)
-    caption = st.cell
-    rows: list[list[Any]] = []
-    for start in range(0, len(shown), per_row):
-        chunk = shown[start : start + per_row]
-        # A picture and its caption share a cell, so a page break never parts them.
-        cells: list[Any] = [
-            [
-                drawing(p, width, font=REGULAR),
-                rich(f"<b>{escape(p.label)}:</b> {escape(p.alt)}", caption),
-            ]
-            for p in chunk
-        ]
-        rows.append(cells + [""] * (per_row - len(chunk)))
+    tallest = _PICTURE_HEIGHT[st.large] * st.body_size
+    width = min(widths[0] - 2 * pad, tallest * first.width / first.height)
+
+    def caption(p: Picture) -> Any:
+        return rich(f"<b>{escape(p.label)}:</b> {escape(p.alt)}", st.cell)
+
+    rows: list[list[Any]]
+    if st.large:
+        rows = [[drawing(p, width, font=REGULAR), caption(p)] for p in shown]
+    else:
+        rows = []
+        for start in range(0, len(shown), 3):
+            chunk = shown[start : start + 3]
+            # A picture and its caption share a cell, so a page break never parts them.
+            cells: list[Any] = [[drawing(p, width, font=REGULAR), caption(p)] for p in chunk]
+            rows.append(cells + [""] * (3 - len(chunk)))
     styles: list[tuple[Any, ...]] = [
-        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (0, 0), (0 if st.large else -1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE" if st.large else "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), pad),
         ("RIGHTPADDING", (0, 0), (-1, -1), pad),
         ("TOPPADDING", (0, 0), (-1, -1), pad),
         ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
     ]
-    return table(rows, st, styles, widths=[column] * per_row, spaceAfter=st.gap * 0.5)
+    return table(rows, st, styles, widths=widths, spaceAfter=st.gap * 0.5)
 
 
 def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
