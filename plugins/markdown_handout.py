@@ -42,8 +42,12 @@ def figure_lines(bundle: Bundle, exercise: Exercise) -> list[str]:
     if figure is None:
         return []
     out = []
-    for picture in pictures(figure):
-        out += [svg(picture, width=260), ""]
+    shown = pictures(figure)
+    # One width for every picture of the exercise keeps one scale; tall (standing) pictures
+    # are drawn narrower so they are no taller than 220 pixels.
+    width = min(260.0, 220.0 * shown[0].width / shown[0].height)
+    for picture in shown:
+        out += [svg(picture, width=width), ""]
         out += [f"*{_escape(picture.label)}:* {_escape(picture.alt)}", ""]
     return out
 
