@@ -178,6 +178,18 @@ def test_a_figure_file_is_named_after_its_exercise(run: Run, in_parent: Path, ed
     ) in problem_lines(result)
 
 
+def test_alt_texts_are_held_to_the_reading_level(run: Run, in_parent: Path, edit: Edit) -> None:
+    hard = (
+        "The individual positions themselves supine with bilateral lower extremities "
+        "extended, maintaining neutral cervical alignment throughout the demonstration."
+    )
+    edit("figures/bridging", lambda d: d["poses"][0].update(alt=hard))
+    result = run("validate", "--strict")
+    assert result.exit_code == 1
+    [line] = problem_lines(result)
+    assert line.startswith("content/figures/bridging.json: /poses/0/alt: warning: reads at grade")
+
+
 # The renderer -----------------------------------------------------------------------------
 
 
