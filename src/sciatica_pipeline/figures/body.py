@@ -232,6 +232,11 @@ def body_shapes(pose: Pose, s: Skeleton) -> list[Shape]:
     shapes += _outlined(_trunk(s), near_fill, near_line, ghost=ghost)
     shapes += _outlined(_leg(s.near, s.hip), near_fill, near_line, ghost=ghost)
     shapes += _outlined(_arm(s.near), near_fill, near_line, ghost=ghost)
+    # A hand held at the head (hands behind the head) goes behind it: drawn over the arm, the
+    # head stays in sight.
+    if math.dist(s.near.hand, s.head) < HEAD_RADIUS + HAND_RADIUS + OUTLINE:
+        head: _Part = ([], [(s.head, HEAD_RADIUS), (s.nose, 1.9)])
+        shapes += _outlined(head, near_fill, near_line, ghost=ghost)
     return shapes
 
 
