@@ -17,7 +17,8 @@ from sciatica_pipeline.exporters.wording import (
     describe_dosage,
     source_titles,
 )
-from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Plan
+from sciatica_pipeline.figures import pictures, svg
+from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Exercise, Plan
 from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter
 
 __version__ = "1.0.0"
@@ -32,6 +33,23 @@ def _escape(text: str) -> str:
 
 def _bullets(items: Iterable[str]) -> Iterator[str]:
     return (f"- {_escape(item)}" for item in items)
+
+
+def figure_lines(bundle: Bundle, exercise: Exercise) -> list[str]:
+    """The exercise's pictures as inline SVG (titled with their text alternative), each
+    followed by its caption. An SVG element holds no blank line, so Markdown keeps it whole."""
+    figure = bundle.figures.get(exercise.id)
+    if figure is None:
+        return []
+    out = []
+    shown = pictures(figure)
+    # One width for every picture of the exercise keeps one scale; tall (standing) pictures
+    # are drawn narrower so they are no taller than 220 pixels.
+    width = min(260.0, 220.0 * shown[0].width / shown[0].height)
+    for picture in shown:
+        out += [svg(picture, width=width), ""]
+        out += [f"*{_escape(picture.label)}:* {_escape(picture.alt)}", ""]
+    return out
 
 
 def handout(bundle: Bundle, plan: Plan) -> str:
@@ -86,6 +104,7 @@ def handout(bundle: Bundle, plan: Plan) -> str:
         out += [f"### {_escape(exercise.name)}", "", _escape(exercise.purpose), ""]
         if exercise.learn_in_person:
             out += [f"**{LEARN_IN_PERSON}**", ""]
+        out += figure_lines(bundle, exercise)
         out += [f"**Starting position:** {_escape(exercise.starting_position)}", ""]
         out += [f"{i}. {_escape(step)}" for i, step in enumerate(exercise.steps, start=1)]
         out += ["", f"**How much:** {_escape(describe_dosage(exercise.dosage))}", ""]

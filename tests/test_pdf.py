@@ -491,3 +491,17 @@ def test_each_exercise_has_its_precautions_on_the_page_where_it_starts(
             assert f"Take care: {exercise.name}" in pages[starts[-1]], (
                 f"{path}: the precautions of {exercise.name} are not on page {starts[-1] + 1}"
             )
+
+
+def test_every_exercise_shows_its_pictures_with_their_captions(
+    booklets: dict[str, Artifact], texts: dict[str, str], bundle: Bundle
+) -> None:
+    """Each pose is drawn with a caption: the step it shows and its text alternative."""
+    for path, artifact in booklets.items():
+        assert artifact.plan is not None
+        figures = [bundle.figures[e.id] for e in bundle.plan_exercises(bundle.plans[artifact.plan])]
+        labels = collections.Counter(f"{p.label}:" for f in figures for p in f.poses)
+        text = texts[path]
+        for label, count in labels.items():
+            found = text.count(label)
+            assert found >= count, (path, label, found, count)

@@ -24,6 +24,7 @@ DOCUMENTED = (
     "precaution.schema.json",
     "plan.schema.json",
     "advice.schema.json",
+    "figure.schema.json",
     "patient.schema.json",
 )
 
@@ -57,6 +58,8 @@ def _resolve(node: dict[str, Any], schemas: dict[str, dict[str, Any]], base: str
 def _type(node: dict[str, Any]) -> str:
     if "enum" in node:
         return "one of " + ", ".join(f"`{v}`" for v in node["enum"])
+    if isinstance(node.get("type"), list):
+        return " or ".join(_type({**node, "type": t}) for t in node["type"])
     kind = str(node.get("type", ""))
     if kind == "array":
         items = node.get("items", {})

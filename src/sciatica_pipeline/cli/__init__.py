@@ -17,6 +17,7 @@ import click
 
 from sciatica_pipeline.cli.common import State, print_problems, summary, usage_error
 from sciatica_pipeline.cli.content import build_command, validate_command
+from sciatica_pipeline.cli.figure import figure_command
 from sciatica_pipeline.cli.info import formats_command, plugins_command
 from sciatica_pipeline.cli.patients import patients_command
 from sciatica_pipeline.cli.single import calendar_command
@@ -88,6 +89,7 @@ for _command in (
     build_command,
     patients_command,
     calendar_command,
+    figure_command,
     formats_command,
     plugins_command,
 ):
@@ -97,3 +99,4 @@ for _command in (
 def main(argv: Sequence[str] | None = None) -> None:
     """The console-script entry point."""
     cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="sciatica-pipeline")
+

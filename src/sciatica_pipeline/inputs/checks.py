@@ -15,6 +15,7 @@ from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
 from sciatica_pipeline.inputs.loader import Parts, pointer
 from sciatica_pipeline.inputs.schemas import Kind
 from sciatica_pipeline.model.content import RED_FLAG_SEVERITIES
+from sciatica_pipeline.model.figure import BODY_RANGES, SIDE_RANGES
 
 _NOUN: dict[Kind, str] = {
     "condition": "condition",
@@ -22,6 +23,7 @@ _NOUN: dict[Kind, str] = {
     "precaution": "precaution",
     "plan": "plan",
     "advice": "advice item",
+    "figure": "figure",
 }
 _FOLDER: dict[Kind, str] = {
     "condition": "conditions",
@@ -29,6 +31,7 @@ _FOLDER: dict[Kind, str] = {
     "precaution": "precautions",
     "plan": "plans",
     "advice": "advice",
+    "figure": "figures",
 }
 
 
@@ -41,6 +44,7 @@ def check_parts(parts: Parts, today: dt.date | None = None) -> list[Problem]:
     checker.phase_weeks()
     checker.avoided_exercises()
     checker.unused_items()
+    checker.figures()
     checker.review_dates(today or dt.date.today())
     return checker.problems
 
@@ -58,6 +62,7 @@ class _Checker:
             "precaution": set(parts.precautions),
             "plan": set(parts.plans),
             "advice": set(parts.advice),
+            "figure": set(parts.figures),
         }
 
     def file(self, kind: Kind, item_id: str) -> str:
@@ -443,6 +448,63 @@ class _Checker:
             if adv.disagreement is not None:
                 cited.update(pos.source for pos in adv.disagreement.positions)
         return cited
+
+    # figures --------------------------------------------------------------------------------
+
+    def figures(self) -> None:
+        p = self.parts
+        for ex_id in p.exercises:
+            if ex_id not in p.figures and ("figure", ex_id) not in p.invalid:
+                self.report(
+                    self.file("exercise", ex_id),
+                    "",
+                    f"no figure shows this exercise; add figures/{ex_id}.json "
+                    "(docs/authoring.md says how)",
+                )
+        for figure in p.figures.values():
+            f = self.file("figure", figure.exercise)
+            exercise = p.exercises.get(figure.exercise)
+            if exercise is None:
+                self.ref(f, "/exercise", "exercise", figure.exercise)
+            elif not any(pose.step == "starting_position" for pose in figure.poses):
+                self.report(
+                    f,
+                    "/poses",
+                    'no pose shows the starting position; add one with "step": "starting_position"',
+                )
+            for i, pose in enumerate(figure.poses):
+                steps = len(exercise.steps) if exercise is not None else None
+                if steps is not None and isinstance(pose.step, int) and pose.step >= steps:
+                    self.report(
+                        f,
+                        pointer("poses", i, "step"),
+                        f"step {pose.step} does not exist: {figure.exercise} has {steps} "
+                        f"steps, numbered from 0 to {steps - 1}",
+                    )
+                joints = pose.joints
+                for name, (low, high) in BODY_RANGES.items():
+                    value = getattr(joints, name)
+                    self._joint_range(
+                        f, pointer("poses", i, "joints", name), name, value, low, high
+                    )
+                for side in ("near", "far"):
+                    values = getattr(joints, side)
+                    for name, (low, high) in SIDE_RANGES.items():
+                        where = pointer("poses", i, "joints", side, name)
+                        label = f"{side}-side {name.replace('_', ' ')}"
+                        value = getattr(values, name)
+                        self._joint_range(f, where, label, value, low, high)
+
+    def _joint_range(
+        self, file: str, where: str, joint: str, value: float, low: float, high: float
+    ) -> None:
+        if not low <= value <= high:
+            self.report(
+                file,
+                where,
+                f"the {joint} is at {value:g} degrees, outside the human range of "
+                f"{low:g} to {high:g} degrees",
+            )
 
     # review dates ---------------------------------------------------------------------------
 

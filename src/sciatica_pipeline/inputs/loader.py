@@ -17,6 +17,7 @@ from sciatica_pipeline.errors import Problem
 from sciatica_pipeline.inputs.schema_messages import humanize, json_pointer
 from sciatica_pipeline.inputs.schemas import Kind, validator
 from sciatica_pipeline.model import content as m
+from sciatica_pipeline.model import figure as fm
 
 #: The folder each kind of item lives in, below the content folder.
 FOLDERS: Mapping[Kind, str] = {
@@ -25,7 +26,12 @@ FOLDERS: Mapping[Kind, str] = {
     "precaution": "precautions",
     "plan": "plans",
     "advice": "advice",
+    "figure": "figures",
 }
+
+#: The field that holds an item's id, which must match its file name: a figure file is named
+#: after the exercise it shows.
+ID_FIELDS: Mapping[Kind, str] = {"figure": "exercise"}
 
 #: Folders of a content folder that hold no bundle items (example patient files, for instance).
 IGNORED_FOLDERS = frozenset({"examples"})
@@ -157,21 +163,24 @@ def _read_item(docs: Documents, kind: Kind, path: Path, file: str) -> None:
         docs.problems.extend(problems)
         return
     problems = schema_problems(document, kind, file)
-    item_id = document.get("id") if isinstance(document, dict) else None
+    id_field = ID_FIELDS.get(kind, "id")
+    item_id = document.get(id_field) if isinstance(document, dict) else None
     if isinstance(item_id, str):
         if item_id != path.stem:
             problems.append(
                 Problem(
                     file,
-                    "/id",
-                    f'the id "{item_id}" does not match the file name; '
-                    f'rename the file to {item_id}.json or set the id to "{path.stem}"',
+                    f"/{id_field}",
+                    f'the {id_field} "{item_id}" does not match the file name; '
+                    f'rename the file to {item_id}.json or set the {id_field} to "{path.stem}"',
                 )
             )
         if (kind, item_id) in docs.origins:
             first = docs.origins[(kind, item_id)]
             problems.append(
-                Problem(file, "/id", f'the {kind} id "{item_id}" is already used by {first}')
+                Problem(
+                    file, f"/{id_field}", f'the {kind} id "{item_id}" is already used by {first}'
+                )
             )
         else:
             docs.origins[(kind, item_id)] = file
@@ -180,7 +189,7 @@ def _read_item(docs: Documents, kind: Kind, path: Path, file: str) -> None:
         if isinstance(item_id, str):
             docs.invalid.add((kind, item_id))
         return
-    assert isinstance(item_id, str)  # the schema requires a string id
+    assert isinstance(item_id, str)  # the schema requires a string id (or exercise)
     docs.items[kind][item_id] = document
 
 
@@ -330,12 +339,50 @@ def build_advice(raw: Mapping[str, Any]) -> m.Advice:
     )
 
 
+def _side(raw: Mapping[str, Any]) -> fm.Side:
+    return fm.Side(**{k: float(v) for k, v in raw.items()})
+
+
+def build_figure(raw: Mapping[str, Any]) -> fm.Figure:
+    """An exercise's figure from its schema-valid JSON form."""
+    poses = []
+    for pose in raw["poses"]:
+        joints = pose["joints"]
+        poses.append(
+            fm.Pose(
+                step=pose["step"],
+                alt=pose["alt"],
+                joints=fm.Joints(
+                    trunk=float(joints["trunk"]),
+                    near=_side(joints["near"]),
+                    far=_side(joints["far"]),
+                    spine=float(joints.get("spine", 0)),
+                    neck=float(joints.get("neck", 0)),
+                ),
+                props=tuple(pose.get("props", ())),
+                arrows=tuple(
+                    fm.Arrow(
+                        at=a["at"],
+                        direction=float(a["direction"]),
+                        length=float(a.get("length", 0.2)),
+                        bend=float(a.get("bend", 0)),
+                        points_at=bool(a.get("points_at", False)),
+                    )
+                    for a in pose.get("arrows", ())
+                ),
+                unspecified=bool(pose.get("unspecified", False)),
+            )
+        )
+    return fm.Figure(exercise=raw["exercise"], poses=tuple(poses))
+
+
 BUILDERS: Mapping[Kind, Callable[[Mapping[str, Any]], Any]] = {
     "condition": build_condition,
     "exercise": build_exercise,
     "precaution": build_precaution,
     "plan": build_plan,
     "advice": build_advice,
+    "figure": build_figure,
 }
 
 
@@ -352,6 +399,7 @@ class Parts:
     origins: Mapping[tuple[Kind, str], str]
     invalid: frozenset[tuple[Kind, str]]
     manifest_file: str
+    figures: Mapping[str, fm.Figure] = field(default_factory=dict)
 
     def bundle(self) -> m.Bundle:
         """The immutable bundle; only call this when no check reported an error."""
@@ -363,6 +411,7 @@ class Parts:
             precautions=self.precautions,
             plans=self.plans,
             advice=self.advice,
+            figures=self.figures,
         )
 
 
@@ -382,6 +431,7 @@ def build_parts(content_dir: Path, docs: Documents) -> Parts:
         origins=dict(docs.origins),
         invalid=frozenset(docs.invalid),
         manifest_file=str(content_dir / MANIFEST_NAME),
+        figures=built("figure"),
     )
 
 

@@ -90,6 +90,10 @@ def patient_texts(bundle: Bundle, origins: Origins) -> Iterator[tuple[str, str, 
         yield from ((f, f"/variations/{i}/note", v.note) for i, v in enumerate(e.variations))
         if e.dosage.note:
             yield f, "/dosage/note", e.dosage.note
+    # The pictures' alt texts are patient-facing too: the booklets print them as captions.
+    for exercise_id, figure in bundle.figures.items():
+        f = origins.file("figure", exercise_id)
+        yield from ((f, f"/poses/{i}/alt", pose.alt) for i, pose in enumerate(figure.poses))
     for p in bundle.precautions.values():
         f = origins.file("precaution", p.id)
         yield f, "/text", p.text

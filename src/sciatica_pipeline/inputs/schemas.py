@@ -12,7 +12,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-Kind = Literal["bundle", "condition", "exercise", "precaution", "plan", "advice", "patient"]
+Kind = Literal[
+    "bundle", "condition", "exercise", "precaution", "plan", "advice", "figure", "patient"
+]
 
 
 def data_dir(name: str) -> Path:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
+from sciatica_pipeline.model.figure import Figure
 from sciatica_pipeline.model.frozen import frozen
 
 #: What the sources say to do: `emergency` (stop exercising, go to emergency care now),
@@ -305,9 +306,11 @@ class Bundle:
     precautions: Mapping[str, Precaution]
     plans: Mapping[str, Plan]
     advice: Mapping[str, Advice]
+    #: The pictures of each exercise, keyed by exercise id.
+    figures: Mapping[str, Figure] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("conditions", "exercises", "precautions", "plans", "advice"):
+        for name in ("conditions", "exercises", "precautions", "plans", "advice", "figures"):
             object.__setattr__(self, name, frozen(getattr(self, name)))
 
     def source(self, source_id: str) -> Source:

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, HRFlowable, KeepTogether, PageBreak
 
+from sciatica_pipeline.exporters.pdf.fonts import REGULAR
 from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
     Flowables,
@@ -36,6 +37,7 @@ from sciatica_pipeline.exporters.pdf.styles import (
     Styles,
 )
 from sciatica_pipeline.exporters.wording import LEARN_IN_PERSON, describe_dosage
+from sciatica_pipeline.figures.shapes import Picture
 from sciatica_pipeline.model.content import Advice, Dosage, Exercise
 
 
@@ -105,6 +107,55 @@ def dosage_box(b: Booklet, exercise: Exercise) -> Any:
     return accent_box([cell], st, band="How much")
 
 
+#: The tallest a picture is drawn, in body-text sizes: standing figures are tall and narrow.
+_PICTURE_HEIGHT = {False: 12.0, True: 7.5}
+
+
+def figure_table(b: Booklet, exercise: Exercise) -> Any | None:
+    """The exercise's pictures, each with its caption: the step it shows and its text
+    alternative (reportlab cannot attach one to a drawing, so the caption carries it).
+
+    Standard print sets three pictures to a row, each over its caption; large print one to a
+    row, beside its caption, which keeps the pictures and the steps on one page."""
+    figure = b.bundle.figures.get(exercise.id)
+    if figure is None:
+        return None
+    from sciatica_pipeline.figures import pictures
+    from sciatica_pipeline.figures.drawing import drawing
+
+    st = b.st
+    pad = st.padding() * 0.5
+    shown = pictures(figure)
+    widths = [st.width * 0.45, st.width * 0.55] if st.large else [st.width / 3] * 3
+    # One width for every picture of the exercise keeps them at the same scale.
+    first = shown[0]
+    tallest = _PICTURE_HEIGHT[st.large] * st.body_size
+    width = min(widths[0] - 2 * pad, tallest * first.width / first.height)
+
+    def caption(p: Picture) -> Any:
+        return rich(f"<b>{escape(p.label)}:</b> {escape(p.alt)}", st.cell)
+
+    rows: list[list[Any]]
+    if st.large:
+        rows = [[drawing(p, width, font=REGULAR), caption(p)] for p in shown]
+    else:
+        rows = []
+        for start in range(0, len(shown), 3):
+            chunk = shown[start : start + 3]
+            # A picture and its caption share a cell, so a page break never parts them.
+            cells: list[Any] = [[drawing(p, width, font=REGULAR), caption(p)] for p in chunk]
+            rows.append(cells + [""] * (3 - len(chunk)))
+    styles: list[tuple[Any, ...]] = [
+        ("ALIGN", (0, 0), (0 if st.large else -1, -1), "CENTER"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE" if st.large else "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+    ]
+    return table(rows, st, styles, widths=widths, spaceAfter=st.gap * 0.5)
+
+
 def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
     st = b.st
     top: Flowables = [
@@ -136,10 +187,20 @@ def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
         top += [box_, spacer(st, 0.3)]
     top.append(dosage_box(b, exercise))
     story: Flowables = [KeepTogether(top)]
-    story += _block(
-        [_subheading("Starting position", st), para(exercise.starting_position, st.body)], st
+    # The pictures stay with the starting position and the steps they show (and, when the
+    # page has room, with the heading above).
+    pictures = figure_table(b, exercise)
+    story.append(
+        KeepTogether(
+            [
+                *([pictures] if pictures is not None else []),
+                _subheading("Starting position", st),
+                para(exercise.starting_position, st.body),
+                _subheading("Steps", st),
+                *numbered(exercise.steps, st),
+            ]
+        )
     )
-    story += _block([_subheading("Steps", st), *numbered(exercise.steps, st)], st)
     if exercise.cues:
         story += _block([_subheading("Tips", st), *bullets(exercise.cues, st)], st)
     if exercise.common_mistakes:

@@ -136,6 +136,9 @@ def booklet_texts(bundle: Bundle, plan: Plan) -> Iterator[tuple[str, str]]:
     exercises += [bundle.exercises[a.exercise] for a in condition.avoid_or_caution]
     for exercise in exercises:
         yield from _walk(exercise, f"exercise {exercise.id!r}")
+        figure = bundle.figures.get(exercise.id)
+        for i, pose in enumerate(figure.poses if figure else ()):
+            yield f"figure {exercise.id!r} poses[{i}].alt", pose.alt
     advice = bundle.plan_advice(plan)
     for item in advice:
         yield from _walk(item, f"advice {item.id!r}")
