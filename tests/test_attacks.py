@@ -176,3 +176,58 @@ def test_a_long_json_list_is_read_one_record_at_a_time(tmp_path: Path) -> None:
     first = next(records)
     assert first.patient is not None and first.patient.id == "P-0"
     assert sum(1 for _ in records) == 19_999
+
+
+CONTROL = "holds a control character"
+CONTENT_ATTACKS: list[tuple[str, str, str]] = [
+    (
+        "a-whole-number-written-with-a-fraction",
+        '"reps": 2.0',
+        "/dosage/reps: expected a whole number",
+    ),
+    ("a-nul-in-a-text", '"purpose": "Strong\\u0000glutes."', "/purpose: holds a control character"),
+    ("an-escape-in-a-text", '"purpose": "\\u001b[31mRed"', "/purpose: holds a control character"),
+    (
+        "a-bare-carriage-return",
+        '"purpose": "One\\r# Heading"',
+        "/purpose: holds a control character",
+    ),
+    ("a-lone-surrogate", '"purpose": "Bad \\ud800 text"', "/purpose: holds a lone surrogate"),
+    ("a-5000-digit-number", '"reps": ' + "9" * 5000, "the JSON holds a number too long to read"),
+]
+
+
+@pytest.mark.parametrize(
+    ("replacement", "message"),
+    [attack[1:] for attack in CONTENT_ATTACKS],
+    ids=[attack[0] for attack in CONTENT_ATTACKS],
+)
+def test_hostile_content_is_refused_by_validate(
+    run: Run, content: Path, replacement: str, message: str
+) -> None:
+    path = content / "exercises" / "bridging.json"
+    text = path.read_text()
+    key = replacement.split(":", maxsplit=1)[0]
+    start = text.index(key)
+    end = text.index("\n", start)
+    line = text[start:end]
+    path.write_text(text[:start] + replacement + ("," if line.endswith(",") else "") + text[end:])
+    result = run("validate", str(content))
+    assert result.exit_code == 1, result.output
+    assert f"{path}: {message}" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_a_content_file_that_is_a_fifo_or_huge_is_refused(
+    run: Run, content: Path, kind: str
+) -> None:
+    path = content / "exercises" / "zzz.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_text('{"id": "zzz", "name": "' + "x" * (2 << 20) + '"}')
+    result = run("validate", str(content))
+    assert result.exit_code == 1
+    expected = "this is not a regular file" if kind == "fifo" else "the file is 2048 KiB"
+    assert f"{path}: {expected}" in result.stderr

@@ -99,4 +99,3 @@ for _command in (
 def main(argv: Sequence[str] | None = None) -> None:
     """The console-script entry point."""
     cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="sciatica-pipeline")
-

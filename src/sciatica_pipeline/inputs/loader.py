@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,12 +58,22 @@ def _reject_constant(name: str) -> Any:
     raise _DuplicateKeyError(f"{name} is not valid JSON; write a number")
 
 
+#: The largest content file read. The biggest item is a few kilobytes; a file this large
+#: is a mistake (a device, a log, a generated file) that would take the machine's memory.
+MAX_CONTENT_FILE = 1 << 20
+
+# Control characters break "one line" texts (a bare carriage return starts a new line in a
+# calendar or a Markdown heading; a NUL or an escape is written raw); line breaks belong in
+# lists, not inside a text. A lone surrogate cannot be written as UTF-8 at all.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def parse_json(text: str, file: str) -> tuple[Any, list[Problem]]:
     """Parse JSON text; a syntax error becomes a problem with its line and column."""
     try:
-        return json.loads(
+        document = json.loads(
             text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
-        ), []
+        )
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         return None, [Problem(file, where, f"this is not valid JSON: {exc.msg}")]
@@ -69,11 +81,51 @@ def parse_json(text: str, file: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(file, "", str(exc))]
     except RecursionError:
         return None, [Problem(file, "", "the JSON is nested too deeply to read")]
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        return None, [Problem(file, "", "the JSON holds a number too long to read")]
+    return document, unprintable_text(document, file)
+
+
+def unprintable_text(document: Any, file: str, path: tuple[str | int, ...] = ()) -> list[Problem]:
+    """A problem for every text (or field name) holding a control character or a lone
+    surrogate, at its JSON pointer."""
+    problems = []
+    if isinstance(document, str):
+        found = _UNPRINTABLE.search(document)
+        if found:
+            char = found.group()
+            code = f"\\u{ord(char):04x}"
+            kind = (
+                f"a lone surrogate ({code}), which is not a character"
+                if "\ud800" <= char <= "\udfff"
+                else f"a control character ({code}); use a list item for each line"
+            )
+            problems.append(Problem(file, json_pointer(path) or "(top level)", f"holds {kind}"))
+    elif isinstance(document, dict):
+        for key, value in document.items():
+            problems += unprintable_text(key, file, (*path, key))
+            problems += unprintable_text(value, file, (*path, key))
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            problems += unprintable_text(value, file, (*path, index))
+    return problems
 
 
 def read_document(path: Path, file: str) -> tuple[Any, list[Problem]]:
     """Read and parse one JSON file; unreadable files become problems too."""
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, [Problem(file, "", "this is not a regular file; content files are JSON")]
+        if info.st_size > MAX_CONTENT_FILE:
+            return None, [
+                Problem(
+                    file,
+                    "",
+                    f"the file is {info.st_size >> 10} KiB; a content file may be at most "
+                    f"{MAX_CONTENT_FILE >> 10} KiB: split it into items of their own",
+                )
+            ]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return None, [Problem(file, "", "the file is not UTF-8 text; save it as UTF-8")]

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -54,10 +54,24 @@ def registry() -> Registry[Any]:
     return Registry().with_resources(resources_)
 
 
+def _strict_integer(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 2.0 as an integer; the content's counts (reps, sets, seconds) are
+    # written as whole numbers, and outputs would print "2.0".
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+#: Draft 2020-12, with `integer` meaning a number written without a fraction.
+StrictValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer),
+)
+
+
 @cache
 def validator(kind: Kind) -> Draft202012Validator:
     """The validator for one kind of file, with format checking on (dates, for example)."""
     schema = load_schemas()[f"{kind}.schema.json"]
-    return Draft202012Validator(
+    made: Draft202012Validator = StrictValidator(
         schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
+    return made
