@@ -231,3 +231,217 @@ def test_a_content_file_that_is_a_fifo_or_huge_is_refused(
     assert result.exit_code == 1
     expected = "this is not a regular file" if kind == "fifo" else "the file is 2048 KiB"
     assert f"{path}: {expected}" in result.stderr
+
+
+def test_a_second_run_into_the_same_folder_fails_fast(run: Run, tmp_path: Path) -> None:
+    import fcntl
+
+    from sciatica_pipeline.run.lock import lock_path
+
+    out = tmp_path / "out"
+    example = CONTENT / "examples" / "patients.csv"
+    with lock_path(out).open("a") as held:  # another run holds the folder
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run("patients", str(example), "--content", str(CONTENT), "--out", str(out))
+        built = run("build", str(CONTENT), "--out", str(out.parent / "dist"), "-f", "csv")
+    assert result.exit_code == 1
+    assert f"another sciatica-pipeline run is writing {out}" in result.stderr
+    assert not out.exists()
+    assert built.exit_code == 0  # another folder: not locked
+
+
+def test_staging_left_by_a_killed_run_is_cleaned_up(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    example = CONTENT / "examples" / "patients.csv"
+    first = run("patients", str(example), "--content", str(CONTENT), "--out", str(out))
+    assert first.exit_code == 0, first.stderr
+    # What kill -9 leaves: a half-written patient folder and a retired one, with patient data.
+    for stale in (out / ".P-0001.abc123.tmp", out / ".P-0002.def456.old"):
+        stale.mkdir()
+        (stale / "reminders.ics").write_text("half written")
+    again = run("patients", str(example), "--content", str(CONTENT), "--out", str(out))
+    assert again.exit_code == 0, again.stderr
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [
+        ".sciatica-pipeline-patients"
+    ]
+
+
+def test_a_patients_formats_are_replaced_as_one_folder(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    example = CONTENT / "examples" / "patients.csv"
+    assert (
+        run("patients", str(example), "--content", str(CONTENT), "--out", str(out)).exit_code == 0
+    )
+    before = (out / "P-0001" / "sms" / "messages.txt").read_bytes()
+    again = run("patients", str(example), "--content", str(CONTENT), "--out", str(out), "-f", "ics")
+    assert again.exit_code == 0, again.stderr
+    # The formats not asked for this time are carried over into the new folder unchanged.
+    assert (out / "P-0001" / "sms" / "messages.txt").read_bytes() == before
+    assert (out / "P-0001" / "csv" / "assignments.csv").exists()
+
+
+def test_public_output_is_never_writable_by_others(tmp_path: Path) -> None:
+    from sciatica_pipeline.run.writer import write_tree
+
+    old = os.umask(0)
+    try:
+        write_tree(tmp_path / "a" / "b" / "out", {"x/y.txt": b"y"})
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "a", tmp_path / "a" / "b", tmp_path / "a" / "b" / "out" / "x"):
+        assert path.stat().st_mode & 0o022 == 0, path
+    assert (tmp_path / "a" / "b" / "out" / "x" / "y.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_full_disk_is_a_clear_error(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    real = os.open
+
+    def full(path: object, flags: int, *args: int) -> int:
+        if str(path).endswith(".csv"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", full)
+    out = tmp_path / "dist"
+    result = run("build", str(CONTENT), "--out", str(out), "-f", "csv")
+    assert result.exit_code == 1
+    assert "No space left on device; the disk is full; free some space" in result.stderr
+    assert not out.exists()
+
+
+def test_a_worker_ended_by_a_plugin_is_a_clear_error(run: Run, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "quitter.py").write_text(
+        "import os\n"
+        "from sciatica_pipeline import Exporter, hookimpl\n\n\n"
+        "class Quitter(Exporter):\n"
+        '    name = "quitter"\n'
+        '    description = "Ends its process."\n'
+        '    scopes = frozenset({"patient"})\n\n'
+        "    def render_patient(self, context):\n"
+        "        os._exit(3)\n\n\n"
+        "@hookimpl\n"
+        "def register_exporters(register):\n"
+        "    register(Quitter())\n"
+    )
+    example = CONTENT / "examples" / "patients.csv"
+    result = run(
+        "--plugins-dir",
+        str(plugins),
+        "patients",
+        str(example),
+        "--content",
+        str(CONTENT),
+        "--out",
+        str(tmp_path / "out"),
+        "-f",
+        "quitter",
+        "--jobs",
+        "2",
+    )
+    assert result.exit_code == 1
+    assert "a worker process stopped without a word" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_kill_9_of_the_main_process_ends_its_workers_and_a_rerun_recovers(
+    tmp_path: Path,
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(CONTENT.parent))
+    from benchmarks.patients import write_patients
+
+    source = tmp_path / "patients.csv"
+    write_patients(source, 4000)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sciatica_pipeline", "patients", str(source)]
+    command += ["--content", str(CONTENT), "--out", str(out), "--jobs", "2"]
+    main = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (len(workers) < 2 or len(list(out.glob("B-*"))) < 50):
+        time.sleep(0.05)
+        children = Path(f"/proc/{main.pid}/task/{main.pid}/children")
+        if children.exists():
+            workers = children.read_text().split()
+    assert len(workers) >= 2, "the workers did not start"
+    main.send_signal(signal.SIGKILL)
+    main.wait()
+
+    def alive(pid: str) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        return state not in ("Z", "X")
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers), "workers outlived their parent"
+    again = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert again.returncode == 0, again.stderr
+    assert len(list(out.glob("B-*"))) == 4000
+    assert [p.name for p in out.iterdir() if p.name.startswith(".") and p.is_dir()] == []
+
+
+SLOW_OR_HUGE = """
+import time
+from sciatica_pipeline import Artifact, Exporter, hookimpl
+
+
+class Slow(Exporter):
+    name = "slow"
+    description = "Never finishes."
+
+    def render(self, context):
+        while True:
+            time.sleep(0.01)
+
+
+class Huge(Exporter):
+    name = "huge"
+    description = "Returns a file of 3 MiB."
+
+    def render(self, context):
+        return [Artifact("big.bin", b"x" * (3 << 20), patient_facing=False)]
+
+
+@hookimpl
+def register_exporters(register):
+    register(Slow())
+    register(Huge())
+"""
+
+
+@pytest.mark.parametrize(
+    ("fmt", "limit", "message"),
+    [
+        ("slow", ["--render-timeout", "0.5"], "it took longer than 0.5 seconds"),
+        ("huge", ["--max-file-mb", "2"], "its file big.bin is 3 MiB, more than the limit of 2"),
+    ],
+)
+def test_a_render_is_bounded_in_time_and_size(
+    run: Run, tmp_path: Path, fmt: str, limit: list[str], message: str
+) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "bounded.py").write_text(SLOW_OR_HUGE)
+    out = tmp_path / "dist"
+    result = run(
+        "--plugins-dir", str(plugins), *limit, "build", str(CONTENT), "--out", str(out), "-f", fmt
+    )
+    assert result.exit_code == 1
+    assert f"the {fmt} exporter (from plugin bounded) failed" in result.stderr
+    assert message in result.stderr
+    assert not out.exists()

@@ -74,14 +74,39 @@ def _traceback(ctx: click.Context) -> None:
     "beside the bundled content).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems, no progress lines.")
+@click.option(
+    "--render-timeout",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    envvar="SCIATICA_PIPELINE_RENDER_TIMEOUT",
+    help="Fail a format that renders the bundle, or one patient, for longer (0: no limit).",
+)
+@click.option(
+    "--max-file-mb",
+    type=click.IntRange(min=0),
+    default=512,
+    show_default=True,
+    metavar="MB",
+    envvar="SCIATICA_PIPELINE_MAX_FILE_MB",
+    help="Fail a format that returns a larger file (0: no limit).",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, plugins_dir: Path | None, quiet: bool) -> None:
+def cli(
+    ctx: click.Context,
+    debug: bool,
+    plugins_dir: Path | None,
+    quiet: bool,
+    render_timeout: float,
+    max_file_mb: int,
+) -> None:
     """Publish one reviewed body of sciatica exercise-therapy content to every channel a
     patient or record system needs: PDF booklets, calendars, EHR CSV and SMS.
 
     Start with `sciatica-pipeline validate` after editing content, then `build`.
     """
-    ctx.obj = State(plugins_dir, quiet)
+    ctx.obj = State(plugins_dir, quiet, render_timeout, max_file_mb)
 
 
 for _command in (

@@ -19,16 +19,31 @@ from sciatica_pipeline.errors import Problem, UsageError
 if TYPE_CHECKING:
     from sciatica_pipeline.plugins.exporter import Scope
     from sciatica_pipeline.plugins.manager import PluginHost
+    from sciatica_pipeline.run.limits import Limits
     from sciatica_pipeline.run.selection import Selection
 
 
 class State:
     """Per-invocation state: plugins are loaded on first use, so --help loads none."""
 
-    def __init__(self, plugins_dir: Path | None, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        plugins_dir: Path | None,
+        quiet: bool = False,
+        render_timeout: float = 600.0,
+        max_file_mb: int = 512,
+    ) -> None:
         self.plugins_dir = plugins_dir
         self.quiet = quiet
+        self.render_timeout = render_timeout
+        self.max_file_mb = max_file_mb
         self._host: PluginHost | None = None
+
+    def limits(self) -> Limits:
+        """The bounds on each render that the options set."""
+        from sciatica_pipeline.run.limits import Limits
+
+        return Limits(self.render_timeout, self.max_file_mb << 20)
 
     def host(self) -> PluginHost:
         """The loaded plugins; problems loading them are printed once, as warnings."""

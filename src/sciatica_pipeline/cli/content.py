@@ -20,6 +20,7 @@ from sciatica_pipeline.cli.common import (
     say,
     selection,
     set_option,
+    state,
     summary,
 )
 
@@ -108,7 +109,7 @@ def build_command(
 
     chosen = selection("bundle", formats, settings, alias_flags(aliases))
     require_build_output(out_dir, content_dir)
-    pipeline = Pipeline.open(content_dir, host(), strict=strict)
+    pipeline = Pipeline.open(content_dir, host(), strict=strict, limits=state().limits())
     print_problems(pipeline.report.warnings)
     result = pipeline.build(out_dir, chosen, jobs=jobs)
     for name in chosen.formats:

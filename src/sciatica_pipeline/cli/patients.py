@@ -20,6 +20,7 @@ from sciatica_pipeline.cli.common import (
     say,
     selection,
     set_option,
+    state,
     stderr_is_terminal,
 )
 
@@ -64,7 +65,7 @@ def patients_command(
 
     chosen = selection("patient", formats, settings, alias_flags(aliases))
     require_patients_output(out_dir, content_dir)
-    pipeline = Pipeline.open(content_dir, host())
+    pipeline = Pipeline.open(content_dir, host(), limits=state().limits())
     print_problems(pipeline.report.warnings)
     with _progress_bar(patients_file) as bar:
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from sciatica_pipeline.cli.common import content_option, host
+from sciatica_pipeline.cli.common import content_option, host, state
 
 #: The options that describe the patient, by the record field they set.
 OPTION_NAMES = {
@@ -120,7 +120,7 @@ def patient_format_command(
         from sciatica_pipeline.run.writer import write_private_file
 
         chosen = select(host(), "patient", [format_name])
-        pipeline = Pipeline.open(content_dir, host())
+        pipeline = Pipeline.open(content_dir, host(), limits=state().limits())
         values = {
             "id": patient_id,
             "plan": plan_id,

@@ -14,6 +14,7 @@ from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.model.content import Bundle
 from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter, InProcess, Workers
 from sciatica_pipeline.plugins.manager import PLUGIN_FAILURES
+from sciatica_pipeline.run.limits import Limits, time_limit
 from sciatica_pipeline.run.memo import Memo
 from sciatica_pipeline.run.writer import MANIFEST, safe_relative_path, write_tree
 
@@ -62,21 +63,24 @@ def build_time(bundle: Bundle, environ: Mapping[str, str] | None = None) -> dt.d
 def render_all(
     exporters: Sequence[tuple[Exporter, str]],
     context_for: Mapping[str, BuildContext],
+    limits: Limits | None = None,
 ) -> dict[str, tuple[Artifact, ...]]:
     """Render every exporter; collect all failures before raising, so each is reported."""
+    limits = limits or Limits()
     rendered: dict[str, tuple[Artifact, ...]] = {}
     failures: list[tuple[str, str, str]] = []
     for exporter, plugin in exporters:
         label = (exporter.name, plugin)
         try:
-            artifacts = tuple(exporter.render(context_for[exporter.name]))
+            with time_limit(limits.render_seconds):
+                artifacts = tuple(exporter.render(context_for[exporter.name]))
         except PipelineError as exc:
             failures.append((*label, str(exc)))
             continue
         except PLUGIN_FAILURES as exc:  # a plugin's failure, even sys.exit(), is reported
             failures.append((*label, f"{type(exc).__name__}: {exc}"))
             continue
-        problem = artifact_problem(artifacts)
+        problem = artifact_problem(artifacts, limits.file_bytes)
         if problem:
             failures.append((*label, problem))
             continue
@@ -86,12 +90,20 @@ def render_all(
     return rendered
 
 
-def artifact_problem(artifacts: Sequence[object]) -> str | None:
-    """Why a list of rendered artifacts cannot be written (None when it can)."""
+def artifact_problem(artifacts: Sequence[object], max_bytes: int = 0) -> str | None:
+    """Why a list of rendered artifacts cannot be written (None when it can).
+
+    :param max_bytes: the largest file allowed (0: any size).
+    """
     seen: set[str] = set()
     for artifact in artifacts:
         if not isinstance(artifact, Artifact) or not isinstance(artifact.data, bytes):
             return f"it returned {type(artifact).__name__}, not Artifact(path, bytes)"
+        if max_bytes and len(artifact.data) > max_bytes:
+            return (
+                f"its file {artifact.path} is {len(artifact.data) >> 20} MiB, more than the "
+                f"limit of {max_bytes >> 20} MiB (raise --max-file-mb if it must be)"
+            )
         if safe_relative_path(artifact.path) is None:
             return f"the path {artifact.path!r} is not a relative path inside its folder"
         if artifact.path in seen:
@@ -138,6 +150,7 @@ def build(
     options: Mapping[str, Mapping[str, str]] | None = None,
     when: dt.datetime | None = None,
     workers: Workers | None = None,
+    limits: Limits | None = None,
 ) -> BuildResult:
     """Render `exporters` (each with the name of its plugin) and write `out_dir` atomically.
 
@@ -145,6 +158,7 @@ def build(
     and sha256. If any exporter fails, nothing is written.
 
     :param workers: the run's worker pool, for exporters that render pieces in parallel.
+    :param limits: how long a render may take and how large a file may be.
     """
     when = when or build_time(bundle)
     options = options or {}
@@ -152,7 +166,7 @@ def build(
         e.name: BuildContext(bundle, when, options.get(e.name, {}), Memo(), workers or InProcess())
         for e, _ in exporters
     }
-    rendered = render_all(exporters, contexts)
+    rendered = render_all(exporters, contexts, limits)
     manifest = manifest_for(bundle, when, rendered, {e.name: p for e, p in exporters})
     files = {f"{name}/{a.path}": a.data for name, arts in rendered.items() for a in arts}
     files[MANIFEST] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode()

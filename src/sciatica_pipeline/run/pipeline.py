@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sciatica_pipeline.errors import ContentError, UsageError
@@ -38,6 +38,8 @@ from sciatica_pipeline.run.build import (
     build,
     build_time,
 )
+from sciatica_pipeline.run.limits import Limits, time_limit
+from sciatica_pipeline.run.lock import output_lock
 from sciatica_pipeline.run.memo import Memo
 from sciatica_pipeline.run.pool import WorkerPool
 from sciatica_pipeline.run.roster import (
@@ -79,6 +81,7 @@ class Pipeline:
     :param report: the validation report (its warnings are worth showing).
     :param build_time: the timestamp outputs carry (SOURCE_DATE_EPOCH, else the review date).
     :param content_dir: where the content was read from.
+    :param limits: how long one render may take and how large one file may be.
     """
 
     host: PluginHost
@@ -86,18 +89,28 @@ class Pipeline:
     report: Report
     build_time: dt.datetime
     content_dir: Path
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
-    def open(cls, content_dir: Path, host: PluginHost, *, strict: bool = False) -> Pipeline:
+    def open(
+        cls,
+        content_dir: Path,
+        host: PluginHost,
+        *,
+        strict: bool = False,
+        limits: Limits | None = None,
+    ) -> Pipeline:
         """Read and check the content once.
 
         :param strict: refuse content with warnings too.
+        :param limits: bounds on each render (default: `Limits()`).
         :raises ContentError: listing every problem, when the content cannot be used.
         """
         report = check_content(content_dir, host)
         if report.bundle is None or not report.ok(strict=strict):
             raise ContentError(report.problems, report.source)
-        return cls(host, report.bundle, report, build_time(report.bundle), content_dir)
+        when = build_time(report.bundle)
+        return cls(host, report.bundle, report, when, content_dir, limits or Limits())
 
     def _exporters(self, selection: Selection) -> tuple[tuple[Exporter, str], ...]:
         exporters = []
@@ -117,16 +130,18 @@ class Pipeline:
         :raises UsageError: when `out_dir` holds anything a build did not write.
         :raises ExportError: when a format fails; nothing is written then.
         """
-        require_build_output(out_dir, self.content_dir)
-        with WorkerPool(jobs) as workers:
-            return build(
-                self.bundle,
-                self._exporters(selection),
-                out_dir,
-                options=selection.options,
-                when=self.build_time,
-                workers=workers,
-            )
+        with output_lock(out_dir):
+            require_build_output(out_dir, self.content_dir)
+            with WorkerPool(jobs) as workers:
+                return build(
+                    self.bundle,
+                    self._exporters(selection),
+                    out_dir,
+                    options=selection.options,
+                    when=self.build_time,
+                    workers=workers,
+                    limits=self.limits,
+                )
 
     def run_patients(
         self,
@@ -145,19 +160,25 @@ class Pipeline:
         Bad records, warnings (the patient is still written) and failed formats are reported
         through the callbacks as they come; the good patients are still written.
         """
-        require_patients_output(out_dir, self.content_dir)
-        run = PatientRun(
-            self.bundle, self._exporters(selection), selection, self.build_time, out_dir
-        )
-        records = read_patients(source, self.bundle)
-        return run_roster(
-            run,
-            records,
-            jobs=jobs,
-            on_bad_record=on_bad_record,
-            on_outcome=on_outcome,
-            on_warning=on_warning,
-        )
+        with output_lock(out_dir, private=True):
+            require_patients_output(out_dir, self.content_dir)
+            run = PatientRun(
+                self.bundle,
+                self._exporters(selection),
+                selection,
+                self.build_time,
+                out_dir,
+                self.limits,
+            )
+            records = read_patients(source, self.bundle)
+            return run_roster(
+                run,
+                records,
+                jobs=jobs,
+                on_bad_record=on_bad_record,
+                on_outcome=on_outcome,
+                on_warning=on_warning,
+            )
 
     def render_patient(self, selection: Selection, patient: Patient) -> tuple[Artifact, ...]:
         """The artifacts of the one selected per-patient format for one patient.
@@ -176,13 +197,14 @@ class Pipeline:
             Memo(),
         )
         try:
-            artifacts = tuple(exporter.render_patient(context))
+            with time_limit(self.limits.render_seconds):
+                artifacts = tuple(exporter.render_patient(context))
         except SkipPatient:
             raise
         except PLUGIN_FAILURES as exc:
             detail = failure_detail(exc, patient)
             raise ExportError([(exporter.name, plugin, detail)]) from exc
-        problem = artifact_problem(artifacts)
+        problem = artifact_problem(artifacts, self.limits.file_bytes)
         if problem:
             raise ExportError([(exporter.name, plugin, problem)])
         return artifacts

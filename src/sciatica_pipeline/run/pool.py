@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from sciatica_pipeline.errors import PipelineError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -86,7 +90,12 @@ class WorkerPool:
             self._share()
             # Started on first use, so the workers inherit everything loaded until then.
             context = multiprocessing.get_context("fork")
-            self._executor = ProcessPoolExecutor(self.jobs, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=context,
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._executor
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
@@ -102,9 +111,38 @@ class WorkerPool:
             return
         pool = self._pool()
         in_flight: deque[Future[Any]] = deque()
-        for item in items:
-            in_flight.append(pool.submit(fn, item))
-            while len(in_flight) >= self.jobs * IN_FLIGHT_PER_WORKER:
+        try:
+            for item in items:
+                in_flight.append(pool.submit(fn, item))
+                while len(in_flight) >= self.jobs * IN_FLIGHT_PER_WORKER:
+                    yield in_flight.popleft().result()
+            while in_flight:
                 yield in_flight.popleft().result()
-        while in_flight:
-            yield in_flight.popleft().result()
+        except BrokenProcessPool as exc:
+            self._executor = None
+            raise WorkerDied(
+                "a worker process stopped without a word (a plugin may have ended it with "
+                "os._exit, or the machine ran out of memory); what it was writing was not "
+                "written. Run again with --jobs 1 to see which plugin or patient it was"
+            ) from exc
+
+
+class WorkerDied(PipelineError):
+    """A worker process ended in the middle of its work."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to end this worker when the run's main process dies (even by kill -9), so no
+    worker goes on writing patient files on its own."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: nothing to arrange
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)

@@ -10,7 +10,6 @@ reported by name and the patient's other formats are still written.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from sciatica_pipeline.plugins.exporter import Exporter, PatientContext, SkipPat
 from sciatica_pipeline.plugins.manager import PLUGIN_FAILURES
 from sciatica_pipeline.run import pool
 from sciatica_pipeline.run.build import artifact_problem
+from sciatica_pipeline.run.limits import Limits, time_limit
 from sciatica_pipeline.run.memo import Memo
 from sciatica_pipeline.run.selection import Selection
 from sciatica_pipeline.run.writer import PATIENTS_MARKER, write_tree
@@ -40,6 +40,7 @@ class PatientRun:
     selection: Selection
     build_time: dt.datetime
     out_dir: Path
+    limits: Limits = field(default_factory=Limits)
     memos: dict[str, Memo] = field(default_factory=dict)
 
     def memo(self, name: str) -> Memo:
@@ -115,7 +116,8 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
             run.memo(exporter.name),
         )
         try:
-            artifacts = tuple(exporter.render_patient(context))
+            with time_limit(run.limits.render_seconds):
+                artifacts = tuple(exporter.render_patient(context))
         except SkipPatient as skip:
             skipped.append(f"no {exporter.name}: {scrub(str(skip), patient)}")
             files[exporter.name] = {}
@@ -124,23 +126,37 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
             detail = failure_detail(exc, patient)
             failed.append(f"the {exporter.name} exporter (plugin {plugin}) failed: {detail}")
             continue
-        problem = artifact_problem(artifacts)
+        problem = artifact_problem(artifacts, run.limits.file_bytes)
         if problem:
             failed.append(f"the {exporter.name} exporter (plugin {plugin}) failed: {problem}")
             continue
         files[exporter.name] = {a.path: a.data for a in artifacts}
     folder = run.out_dir / patient.id
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        for name, format_files in files.items():
-            if format_files:
-                write_tree(folder / name, format_files, private=True)
-            else:
-                shutil.rmtree(folder / name, ignore_errors=True)
+        # The patient's folder is replaced as one unit: the new formats, and the files of the
+        # formats this run did not write (not asked for, or failed) as they were.
+        kept = _files_of_other_formats(folder, files)
+        new = {f"{name}/{path}": data for name, fs in files.items() for path, data in fs.items()}
+        write_tree(folder, {**kept, **new}, private=True)
     except (OSError, PipelineError) as exc:
         return Outcome(patient.id, error=f"cannot write the patient's folder: {exc}")
     written = sum(len(f) for f in files.values())
     return Outcome(patient.id, files=written, skipped=tuple(skipped), failed=tuple(failed))
+
+
+def _files_of_other_formats(
+    folder: Path, rendered: dict[str, dict[str, bytes]]
+) -> dict[str, bytes]:
+    """The files of the format folders a run leaves alone: those it did not render."""
+    kept: dict[str, bytes] = {}
+    if not folder.is_dir():
+        return kept
+    for sub in sorted(folder.iterdir()):
+        if sub.is_dir() and not sub.is_symlink() and sub.name not in rendered:
+            for path in sorted(sub.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    kept[f"{sub.name}/{path.relative_to(sub).as_posix()}"] = path.read_bytes()
+    return kept
 
 
 def _render_batch(patients: list[Patient]) -> list[Outcome]:

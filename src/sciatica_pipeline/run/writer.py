@@ -4,6 +4,7 @@ output as it was."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -117,38 +118,98 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, private: bool = Fals
     """Replace the folder `target` with exactly `files` (relative path -> bytes).
 
     :param private: create folders and files readable by the owner alone (patient data).
+        Otherwise folders are 0755 and files 0644 at most (less when the umask says so), never
+        writable by others, whatever the umask.
+    :raises OutputError: naming the file and the fix, when the disk refuses a write.
     """
     target = Path(target)
     parent = target.parent
+    make_folders(parent, private=private)
+    dir_mode, file_mode = _modes(private)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        # mkdtemp creates the folder with mode 0700, which suits private output as it is.
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
     except OSError as exc:
-        raise OutputError(f"cannot create the folder {parent}: {exc.strerror}") from exc
-    # mkdtemp creates the folder with mode 0700, which suits private output as it is.
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        raise OutputError(_os_message(parent, exc)) from exc
+    path = staging
     try:
         for relative, data in sorted(files.items()):
             pure = safe_relative_path(relative)
             if pure is None:
                 raise OutputError(f"refusing to write outside the output folder: {relative!r}")
             path = staging.joinpath(*pure.parts)
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
-            path.write_bytes(data)
-            if private:
-                path.chmod(0o600)
-        if not private:
-            _relax(staging)
+            if not path.parent.is_dir():
+                path.parent.mkdir(parents=True, mode=dir_mode)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        for folder in (staging, *(p for p in staging.rglob("*") if p.is_dir())):
+            folder.chmod(dir_mode)
+        path = target
         _swap(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(_os_message(path, exc)) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def _relax(folder: Path) -> None:
-    """Give a public output folder the usual permissions (mkdtemp made it 0700)."""
+def _modes(private: bool) -> tuple[int, int]:
+    """(folder mode, file mode) for output: the umask may narrow them, never widen them."""
+    if private:
+        return 0o700, 0o600
     umask = os.umask(0)
     os.umask(umask)
-    folder.chmod(0o777 & ~umask)
+    return 0o755 & ~umask, 0o644 & ~umask
+
+
+def make_folders(folder: Path, *, private: bool) -> None:
+    """Create `folder` and any missing parents, 0755 (0700 when private), not 0777."""
+    dir_mode, _ = _modes(private)
+    missing = []
+    here = folder
+    while not here.exists():
+        missing.append(here)
+        here = here.parent
+    try:
+        for path in reversed(missing):
+            path.mkdir(mode=dir_mode)
+            path.chmod(dir_mode)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise OutputError(_os_message(folder, exc)) from exc
+
+
+#: What to do when the disk refuses a write, by errno.
+_FIXES = {
+    errno.ENOSPC: "the disk is full; free some space and run the command again",
+    errno.EDQUOT: "your disk quota is used up; free some space and run the command again",
+    errno.EROFS: "the disk is read-only; choose another output folder",
+    errno.EACCES: "you may not write there; choose a folder you can write to",
+    errno.EPERM: "you may not write there; choose a folder you can write to",
+}
+
+
+def _os_message(path: Path, exc: OSError) -> str:
+    fix = _FIXES.get(exc.errno or 0, "check the folder and run the command again")
+    reason = exc.strerror or type(exc).__name__
+    return f"cannot write {path}: {reason}; {fix}. The previous output is unchanged."
+
+
+def remove_stale_staging(folder: Path, name: str = "*") -> int:
+    """Remove the staging folders a run killed half-way left in `folder` (for the output
+    named `name`, or any). Only call it while holding the output's lock. Returns how many."""
+    stale = [
+        p
+        for pattern in (f".{name}.*.tmp", f".{name}.*.old")
+        for p in folder.glob(pattern)
+        if p.is_dir() and not p.is_symlink()
+    ]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(stale)
 
 
 def _swap(staging: Path, target: Path) -> None:
