@@ -445,3 +445,33 @@ def test_a_render_is_bounded_in_time_and_size(
     assert f"the {fmt} exporter (from plugin bounded) failed" in result.stderr
     assert message in result.stderr
     assert not out.exists()
+
+
+def test_a_plugin_printing_at_import_does_not_break_plugins_json(run: Run, tmp_path: Path) -> None:
+    import json
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "chatty.py").write_text("print('hello from a plugin')\n")
+    result = run("--plugins-dir", str(plugins), "plugins", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)  # stdout is JSON and nothing else
+    assert "chatty" in [p["name"] for p in data["plugins"]]
+    assert any("printed while loading" in p["reason"] for p in data["skipped"])
+
+
+@pytest.mark.parametrize("folder", ["elsewhere"])
+def test_commands_work_from_any_folder(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    """Run from a folder with no content/ or plugins/: the bundled ones are used."""
+    where = tmp_path / folder
+    where.mkdir()
+    monkeypatch.chdir(where)
+    validated = run("validate")
+    assert validated.exit_code == 0, validated.stderr
+    formats = run("formats")
+    assert "markdown" in formats.stdout  # the example plugin beside the bundled content
+    missing = run("validate", "no-such-folder")
+    assert missing.exit_code == 2
+    assert "give the path of a content folder (the one holding bundle.json)" in missing.stderr

@@ -446,3 +446,24 @@ def test_version_and_help(run: Run) -> None:
     assert run("--version").stdout.startswith("sciatica-pipeline, version ")
     help_text = run("--help").stdout
     assert "validate" in help_text
+
+
+def test_one_item_on_standard_input(run: Run) -> None:
+    good = (CONTENT / "exercises" / "bridging.json").read_text()
+    assert run("validate", "-", input=good).exit_code == 0
+    bad = run("validate", "-", "--kind", "exercise", input='{"id": "x"}')
+    assert bad.exit_code == 1
+    assert "<stdin>: /name: this required field is missing" in bad.stderr
+    assert bad.stderr.count("/name: this required field is missing") == 1
+    unknown = run("validate", "-", input="{}")
+    assert unknown.exit_code == 1
+    assert "cannot tell what kind of item this is" in unknown.stderr
+
+
+def test_validate_json_lists_every_problem(run: Run, content: Path) -> None:
+    (content / "exercises" / "bridging.json").write_text("{")
+    result = run("validate", str(content), "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    assert data["problems"][0]["where"] == "line 1, column 2"

@@ -120,10 +120,12 @@ def default_content() -> Path:
 class ContentPath(click.Path):
     """A content folder; when none is given, `./content` or the bundled content."""
 
-    def __init__(self) -> None:
-        super().__init__(exists=True, file_okay=False, path_type=Path)
+    def __init__(self, *, allow_dash: bool = False) -> None:
+        super().__init__(exists=True, file_okay=False, path_type=Path, allow_dash=allow_dash)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "-" and self.allow_dash:
+            return Path("-")
         if not Path(value).exists():
             self.fail(
                 f"the folder {value!s} does not exist; give the path of a content folder (the "

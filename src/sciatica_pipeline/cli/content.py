@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sciatica_pipeline.cli.common import (
+    ContentPath,
     FormatCommand,
     alias_flags,
     content_argument,
     count,
+    default_content,
     format_option,
     host,
     jobs_option,
@@ -23,20 +26,51 @@ from sciatica_pipeline.cli.common import (
     state,
     summary,
 )
+from sciatica_pipeline.inputs.kinds import KINDS
 
 
 @click.command("validate")
-@content_argument
+@click.argument(
+    "content_dir",
+    required=False,
+    default=lambda: str(default_content()),
+    type=ContentPath(allow_dash=True),
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON on stdout.")
-def validate_command(content_dir: Path, strict: bool, as_json: bool) -> None:
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default=None,
+    help="With -: the kind of the item on standard input (default: from its $schema).",
+)
+def validate_command(content_dir: Path, strict: bool, as_json: bool, kind: str | None) -> None:
     """Check CONTENT_DIR (default: ./content) and report every problem with its place.
 
     Each problem is one line: the file, the JSON pointer (or line and column) and what is
-    wrong. Exits 1 when there is an error (or, with --strict, a warning).
+    wrong. Exits 1 when there is an error (or, with --strict, a warning). `-` checks one
+    item read from standard input against its schema (an editor's buffer, say).
     """
+    from sciatica_pipeline.inputs.validation import Report
     from sciatica_pipeline.run.pipeline import check_content
 
+    if str(content_dir) == "-":
+        from sciatica_pipeline.errors import sorted_problems
+        from sciatica_pipeline.inputs.loader import check_document
+
+        text = sys.stdin.read()
+        problems = sorted_problems(check_document(text, "<stdin>", kind))
+        report = Report("<stdin>", None, None, problems)
+        if as_json:
+            click.echo(json.dumps(_report_json(report, not problems), indent=2))
+            if problems:
+                raise click.exceptions.Exit(1)
+            return
+        print_problems(report.problems)
+        if problems:
+            raise click.ClickException(summary(report.source, report.problems))
+        say("<stdin>: valid against its schema (bundle-wide checks need the whole folder).")
+        return
     report = check_content(content_dir, host())
     ok = report.ok(strict=strict)
     if as_json:

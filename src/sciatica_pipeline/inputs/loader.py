@@ -13,7 +13,7 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from sciatica_pipeline.errors import Problem
 from sciatica_pipeline.inputs.schema_messages import humanize, json_pointer
@@ -141,6 +141,30 @@ def schema_problems(document: Any, kind: Kind, file: str) -> list[Problem]:
         for where, message in humanize(error):
             problems.append(Problem(file, where or "(top level)", message))
     return problems
+
+
+def check_document(text: str, source: str, kind: str | None = None) -> list[Problem]:
+    """Every problem of one content item given as text (an editor's buffer, standard input),
+    checked against its schema: `kind`, or the kind its `$schema` names. Bundle-wide checks
+    (references, duplicates) need the whole folder and are not run."""
+    document, problems = parse_json(text, source)
+    if problems:
+        return problems
+    if kind is None and isinstance(document, dict):
+        named = str(document.get("$schema", "")).rsplit("/", 1)[-1]
+        kind = named.removesuffix(".schema.json") if named.endswith(".schema.json") else None
+    kinds = get_args(Kind)
+    if kind not in kinds:
+        return [
+            Problem(
+                source,
+                "",
+                "cannot tell what kind of item this is: give its kind with --kind ("
+                + ", ".join(kinds)
+                + '), or a "$schema" naming its schema file',
+            )
+        ]
+    return schema_problems(document, cast(Kind, kind), source)
 
 
 @dataclass

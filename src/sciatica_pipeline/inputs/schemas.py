@@ -6,15 +6,15 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-Kind = Literal[
-    "bundle", "condition", "exercise", "precaution", "plan", "advice", "figure", "patient"
-]
+from sciatica_pipeline.inputs.kinds import Kind
+
+__all__ = ["Kind", "data_dir", "load_schemas", "registry", "schema_dir", "validator"]
 
 
 def data_dir(name: str) -> Path:
