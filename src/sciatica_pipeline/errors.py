@@ -13,6 +13,21 @@ Level = Literal["error", "warning"]
 _ESCAPES = {c: f"\\x{c:02x}" for c in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
 
 
+def close_matches(word: str, choices: Iterable[str], n: int = 1) -> list[str]:
+    """The choices closest to a misspelled `word` (case does not count), for "did you mean"."""
+    import difflib
+
+    by_case = {choice.casefold(): choice for choice in choices}
+    found = difflib.get_close_matches(word.casefold(), sorted(by_case), n=n, cutoff=0.6)
+    return [by_case[match] for match in found]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean X?)`, or "" when nothing is close."""
+    found = close_matches(word, choices)
+    return f" (did you mean {found[0]}?)" if found else ""
+
+
 def one_line(text: str) -> str:
     """`text` with control characters written as escapes, so it prints on one line."""
     return text.translate(_ESCAPES)

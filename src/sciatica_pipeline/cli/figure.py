@@ -3,11 +3,13 @@ to look at while writing or adjusting `content/figures/<exercise>.json`."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 
 import click
+
+from sciatica_pipeline.cli.common import content_option, host
+from sciatica_pipeline.errors import close_matches
 
 
 def _file_stem(exercise_id: str, number: int, label: str) -> str:
@@ -16,7 +18,7 @@ def _file_stem(exercise_id: str, number: int, label: str) -> str:
 
 
 def _unknown_exercise(exercise_id: str, known: list[str]) -> click.BadParameter:
-    close = difflib.get_close_matches(exercise_id, known, n=3, cutoff=0.5)
+    close = close_matches(exercise_id, known, n=3)
     if close:
         hint = "did you mean " + " or ".join(f'"{c}"' for c in close) + "?"
     else:
@@ -34,14 +36,7 @@ def _unknown_exercise(exercise_id: str, known: list[str]) -> click.BadParameter:
     help="The folder to write the pictures into (made if missing; files of the same name are "
     "replaced).",
 )
-@click.option(
-    "--content",
-    "content_dir",
-    default="content",
-    show_default=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The content folder.",
-)
+@content_option
 @click.option(
     "--width",
     default=480,
@@ -58,9 +53,10 @@ def figure_command(exercise_id: str, out_dir: Path, content_dir: Path, width: in
     """
     from sciatica_pipeline.figures import pictures, svg
     from sciatica_pipeline.figures.png import png
-    from sciatica_pipeline.inputs.validation import load_bundle
+    from sciatica_pipeline.run.pipeline import Pipeline
 
-    bundle = load_bundle(content_dir)
+    # Every check, the plugins' included, as every command does.
+    bundle = Pipeline.open(content_dir, host()).bundle
     figure = bundle.figures.get(exercise_id)
     if figure is None:
         error = _unknown_exercise(exercise_id, sorted(bundle.exercises))

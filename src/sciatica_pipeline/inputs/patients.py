@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sciatica_pipeline.errors import Level, PatientDataError, Problem
+from sciatica_pipeline.errors import Level, PatientDataError, Problem, did_you_mean
 from sciatica_pipeline.inputs.schema_messages import humanize
 from sciatica_pipeline.inputs.schemas import load_schemas, validator
 from sciatica_pipeline.model.content import Bundle
@@ -62,7 +62,7 @@ def zone_problem(name: str) -> tuple[Level, str] | None:
     if name in PSEUDO_ZONES or not _known_zone(name):
         return "error", (
             "is not a known time zone"
-            + _did_you_mean(name, _zone_names())
+            + did_you_mean(name, _zone_names())
             + "; use an IANA name such as Europe/London or America/New_York"
         )
     if "/" not in name and name != "UTC":
@@ -85,14 +85,6 @@ def _zone_names() -> set[str]:
     import zoneinfo
 
     return zoneinfo.available_timezones() - PSEUDO_ZONES
-
-
-def _did_you_mean(word: str, choices: set[str] | Mapping[str, object]) -> str:
-    import difflib
-
-    by_case = {c.casefold(): c for c in choices}
-    close = difflib.get_close_matches(word.casefold(), sorted(by_case), n=1, cutoff=0.75)
-    return f" (did you mean {by_case[close[0]]}?)" if close else ""
 
 
 def _text_problems(
@@ -153,7 +145,7 @@ def patient_from_record(
                 file,
                 locate("plan"),
                 "is not a plan in the content"
-                + _did_you_mean(record["plan"], bundle.plans)
+                + did_you_mean(record["plan"], bundle.plans)
                 + f"; use one of: {plans}",
             )
         )

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import pluggy
 
 from sciatica_pipeline import __version__
+from sciatica_pipeline.errors import did_you_mean
 from sciatica_pipeline.inputs.validation import ContentCheck
 from sciatica_pipeline.plugins import hookspecs
 from sciatica_pipeline.plugins.exporter import Exporter, exporter_problems
@@ -218,7 +219,7 @@ def load_plugins(plugins_dir: Path | None = Path("plugins")) -> PluginHost:
                     ALLOWLIST_ENV,
                     f"{ALLOWLIST_ENV} names it, but no installed package or file in "
                     f"{plugins_dir or 'the plugins folder'} provides a plugin of that name"
-                    + _did_you_mean(name, known),
+                    + did_you_mean(name, known),
                 )
             )
         external = [c for c in external if c.name in allow]
@@ -226,13 +227,6 @@ def load_plugins(plugins_dir: Path | None = Path("plugins")) -> PluginHost:
         _register(host, candidate)
     _collect(host)
     return host
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _importer(module: str) -> Callable[[], object]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sciatica_pipeline.errors import PipelineError, UsageError
+from sciatica_pipeline.errors import PipelineError, UsageError, did_you_mean
 from sciatica_pipeline.model.frozen import FrozenMap
 from sciatica_pipeline.plugins.exporter import Alias, Scope, serves
 from sciatica_pipeline.plugins.manager import PluginHost
@@ -62,7 +62,7 @@ def select(
     if unknown:
         raise UsageError(
             f"no {what} named {', '.join(map(repr, unknown))}"
-            + _did_you_mean(unknown[0], names)
+            + did_you_mean(unknown[0], names)
             + f"; available: {', '.join(names) or 'none'}",
             "format",
         )
@@ -115,7 +115,7 @@ def _parse(
         if key not in accepted:
             known = ", ".join(sorted(accepted)) or "none"
             raise UsageError(
-                f"the {name} format has no option {key!r}{_did_you_mean(key, accepted)} "
+                f"the {name} format has no option {key!r}{did_you_mean(key, accepted)} "
                 f"(its options: {known})",
                 "set",
             )
@@ -126,10 +126,3 @@ def _parse(
         except PipelineError as exc:
             raise UsageError(str(exc), "set") from exc
     return options
-
-
-def _did_you_mean(word: str, choices: Sequence[str] | Mapping[str, object]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
