@@ -118,6 +118,17 @@ def patient_texts(bundle: Bundle, origins: Origins) -> Iterator[tuple[str, str, 
                 (f, f"/disagreement/positions/{i}/says", p.says) for i, p in enumerate(d.positions)
             )
             yield f, "/disagreement/what_to_do", d.what_to_do
+    # Clinician notes are printed in the booklet's sources section too, so they are graded.
+    items = (
+        *(("condition", x) for x in bundle.conditions.values()),
+        *(("exercise", x) for x in bundle.exercises.values()),
+        *(("precaution", x) for x in bundle.precautions.values()),
+        *(("plan", x) for x in bundle.plans.values()),
+        *(("advice", x) for x in bundle.advice.values()),
+    )
+    for kind, item in items:
+        f = origins.file(kind, item.id)  # type: ignore[arg-type]
+        yield from ((f, f"/clinician_notes/{i}", t) for i, t in enumerate(item.clinician_notes))
 
 
 def reading_level(bundle: Bundle, origins: Origins) -> list[Problem]:

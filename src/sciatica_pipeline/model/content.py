@@ -109,6 +109,9 @@ class Precaution:
     text: str
     action: str
     sources: tuple[str, ...]
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
     @property
     def is_red_flag(self) -> bool:
@@ -152,6 +155,9 @@ class Exercise:
     precautions: tuple[str, ...]
     sources: tuple[str, ...]
     learn_in_person: bool = False
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +194,9 @@ class Condition:
     red_flags: tuple[str, ...]
     precautions: tuple[str, ...]
     sources: tuple[str, ...]
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +264,9 @@ class Plan:
     advice: tuple[str, ...]
     precautions: tuple[str, ...]
     sources: tuple[str, ...]
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +297,9 @@ class Advice:
     disagreement: Disagreement | None
     precautions: tuple[str, ...]
     sources: tuple[str, ...]
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
