@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sciatica_pipeline.model.content import Bundle, Dosage, Precaution, Severity
+from sciatica_pipeline.model.content import Bundle, Dosage, Plan, Precaution, Severity
 
 #: What each severity tells the patient to do, as a heading. A red flag's action asks for the
 #: same things as its heading; under emergency care it may also say not to exercise, which goes
@@ -77,3 +77,27 @@ def precaution_line(precaution: Precaution) -> str:
 def source_titles(bundle: Bundle, ids: Iterable[str]) -> list[str]:
     """The titles of the cited sources, in citation order."""
     return [bundle.source(i).title for i in ids]
+
+
+def clinician_notes(bundle: Bundle, plan: Plan) -> list[tuple[str, tuple[str, ...]]]:
+    """(what, notes) for the plan, its condition, exercises, precautions and advice that carry
+    clinician notes: where the content comes from, for clinician-facing outputs and the
+    booklet's sources section (patient instructions never carry them)."""
+    condition = bundle.condition_of(plan)
+    exercises = bundle.plan_exercises(plan)
+    precaution_ids = dict.fromkeys(
+        (
+            *condition.red_flags,
+            *condition.precautions,
+            *plan.precautions,
+            *(p for e in exercises for p in e.precautions),
+        )
+    )
+    items: list[tuple[str, tuple[str, ...]]] = [
+        ("This plan", plan.clinician_notes),
+        (condition.name, condition.clinician_notes),
+        *((e.name, e.clinician_notes) for e in exercises),
+        *((bundle.precautions[p].title, bundle.precautions[p].clinician_notes) for p in precaution_ids),
+        *((a.title, a.clinician_notes) for a in bundle.plan_advice(plan)),
+    ]
+    return [(what, notes) for what, notes in items if notes]

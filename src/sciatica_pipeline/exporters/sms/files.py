@@ -17,7 +17,7 @@ from sciatica_pipeline.exporters.sms.encoding import GSM7_SINGLE, SmsCount, coun
 from sciatica_pipeline.exporters.sms.merge import NO_CLINIC_NAME, MergeError, fill, patient_values
 from sciatica_pipeline.exporters.sms.sequence import Format, Message, SmsOptions, weekly_slots
 from sciatica_pipeline.exporters.sms.timing import send_times
-from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
+from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, clinician_notes
 from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Plan
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.plugins.exporter import SkipPatient
@@ -124,6 +124,7 @@ def review_text(bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | No
         "",
         *safety,
         "",
+        *_provenance(bundle, plan),
         f"MESSAGES ({len(sequence.messages)})",
     ]
     longest = limits.longest()
@@ -141,6 +142,17 @@ def review_text(bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | No
         lines += ["", "Left out (no send slot under these limits):"]
         lines += [f"- {label}" for label in sequence.left_out]
     return "\n".join(lines) + "\n"
+
+
+def _provenance(bundle: Bundle, plan: Plan) -> list[str]:
+    """Where the plan's content comes from, for the clinicians who review the sequence."""
+    notes = clinician_notes(bundle, plan)
+    if not notes:
+        return []
+    lines = ["NOTES FOR CLINICIANS: WHERE THE CONTENT COMES FROM", ""]
+    for what, texts in notes:
+        lines += _wrap(f"- {what}: {' '.join(texts)}", "  ")
+    return [*lines, ""]
 
 
 @dataclass(frozen=True, slots=True)
