@@ -4,6 +4,7 @@ a booklet, a calendar, a CSV cell and an SMS."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sciatica_pipeline.model.content import Bundle, Dosage, Plan, Precaution, Severity
 
@@ -69,6 +70,24 @@ def describe_dosage(dosage: Dosage, *, with_note: bool = True) -> str:
     return text
 
 
+def session_rule(times_per_day: int | None, sessions_per_day: int) -> str | None:
+    """Which of the day's sessions an exercise belongs to, as the schedule places it (an
+    exercise done N times a day is in the first N sessions); None when it is in every one."""
+    if times_per_day is None or times_per_day >= sessions_per_day:
+        return None
+    if times_per_day == 1:
+        return "Only in your first session of the day."
+    return f"Only in your first {times_per_day} sessions of the day."
+
+
+def session_dosage(dosage: Dosage, sessions_per_day: int, *, with_note: bool = True) -> str:
+    """What to do in one session (`Hold 45 seconds.`), and in which sessions when not in every
+    one: a patient with 2 sessions a day never reads "3 times a day" beside "2 sessions"."""
+    text = describe_dosage(replace(dosage, times_per_day=None), with_note=with_note)
+    rule = session_rule(dosage.times_per_day, sessions_per_day)
+    return f"{text} {rule}" if rule else text
+
+
 def precaution_line(precaution: Precaution) -> str:
     """`Title: text Action` on one line."""
     return f"{precaution.title}: {precaution.text} {precaution.action}"
@@ -97,7 +116,10 @@ def clinician_notes(bundle: Bundle, plan: Plan) -> list[tuple[str, tuple[str, ..
         ("This plan", plan.clinician_notes),
         (condition.name, condition.clinician_notes),
         *((e.name, e.clinician_notes) for e in exercises),
-        *((bundle.precautions[p].title, bundle.precautions[p].clinician_notes) for p in precaution_ids),
+        *(
+            (bundle.precautions[p].title, bundle.precautions[p].clinician_notes)
+            for p in precaution_ids
+        ),
         *((a.title, a.clinician_notes) for a in bundle.plan_advice(plan)),
     ]
     return [(what, notes) for what, notes in items if notes]

@@ -340,6 +340,15 @@ class Bundle:
         """The precautions that travel with an exercise, most serious first."""
         return _by_severity(self.precautions[p] for p in exercise.precautions)
 
+    def shared_precautions(self, exercises: Iterable[Exercise]) -> tuple[Precaution, ...]:
+        """The precautions every one of `exercises` carries, most serious first: the general
+        rules that an output showing those exercises together can say once."""
+        items = list(exercises)
+        if not items:
+            return ()
+        shared = set.intersection(*(set(e.precautions) for e in items))
+        return _by_severity(self.precautions[p] for p in shared)
+
     def red_flags_for(self, plan: Plan) -> tuple[Precaution, ...]:
         """The red flags (emergency, urgent, then call-clinician) of a plan's condition."""
         condition = self.condition_of(plan)
