@@ -156,6 +156,24 @@ def _care_line(b: Booklet, exercise: Exercise) -> Any:
     return rich(f"<b>Take care:</b> {titles}", b.st.body)
 
 
+def _text_name(b: Booklet, exercise: Exercise) -> Flowables:
+    """The name text messages use, where it differs: they never name a condition, so the
+    Piriformis stretch is the "seated stretch" there."""
+    import re
+
+    from sciatica_pipeline.exporters.sms.messages import (
+        condition_pattern,
+        condition_words,
+        exercise_word,
+    )
+
+    word = exercise_word(exercise, condition_pattern(condition_words(b.bundle)))
+    plain = re.sub(r"\s*\([^)]*\)", "", exercise.name).strip()
+    if word.lower() == plain.lower():
+        return []
+    return [rich(f"In your text messages: the <b>{escape(word)}</b>.", b.st.body)]
+
+
 def _how_to(b: Booklet, exercise: Exercise) -> Flowables:
     """The starting position and the steps (a figure may stand beside them)."""
     st = b.st
@@ -205,7 +223,9 @@ def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
     # The exercise's own precautions follow its steps in full, under a band that names it;
     # the rules every exercise shares are said once, in full, at the start of the section.
     own = [p for p in b.bundle.precautions_for(exercise) if p.id not in shared]
-    after: list[Flowables] = [purpose if st.large else [spacer(st, 0.3)]]
+    after: list[Flowables] = [
+        [*(purpose if st.large else [spacer(st, 0.3)]), *_text_name(b, exercise)]
+    ]
     if own:
         # Those the "Good to know" page gives in full are given here in short.
         general = frozenset(p.id for p in b.bundle.general_precautions_for(b.plan))

@@ -15,8 +15,9 @@ from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.exporters.sms.check import sendable
 from sciatica_pipeline.exporters.sms.encoding import GSM7_SINGLE, SmsCount, count
 from sciatica_pipeline.exporters.sms.merge import NO_CLINIC_NAME, MergeError, fill, patient_values
+from sciatica_pipeline.exporters.sms.messages import Composer, condition_pattern, condition_words
 from sciatica_pipeline.exporters.sms.sequence import Format, Message, SmsOptions, weekly_slots
-from sciatica_pipeline.exporters.sms.timing import send_times
+from sciatica_pipeline.exporters.sms.timing import send_times, session_before
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, clinician_notes
 from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Plan
 from sciatica_pipeline.model.patient import Patient
@@ -138,6 +139,11 @@ def review_text(bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | No
             f" ({size} of {GSM7_SINGLE} characters at the longest)",
             f"   {message.template}",
         ]
+    lines += [
+        "",
+        "HELP REPLY (for the gateway to send when the patient texts HELP)",
+        f"   {help_template(bundle, plan, options)}",
+    ]
     if sequence.left_out:
         lines += ["", "Left out (no send slot under these limits):"]
         lines += [f"- {label}" for label in sequence.left_out]
@@ -188,9 +194,19 @@ def outgoing(
         by_day.setdefault(message.slot.day, []).append(message)
     out: list[Outgoing] = []
     zone = patient.zone
+    # Each message goes before its slot's session, or the day's next one that leaves room
+    # inside the window; never after a session began.
+    chosen = [
+        session_before(patient.session_times, s, patient.reminder_minutes, options.window)
+        for s in range(len(patient.session_times))
+    ]
+    if all(c is None for c in chosen):
+        raise SkipPatient(
+            "no session starts late enough in the sending window for a message to go out before it"
+        )
     for day, messages in by_day.items():
         date = patient.start_date + dt.timedelta(days=day)
-        sessions = [patient.session_times[m.slot.session] for m in messages]
+        sessions = sorted(patient.session_times[chosen[m.slot.session] or 0] for m in messages)
         times = send_times(date, sessions, patient.reminder_minutes, options.window, zone)
         for message, local in zip(messages, times, strict=True):
             body = fill(message.template, values)
@@ -199,6 +215,22 @@ def outgoing(
                 raise PipelineError(f"{message.label} does not fit one SMS for {patient.id}")
             out.append(Outgoing(len(out) + 1, message, local, body, size))
     return out
+
+
+def help_template(bundle: Bundle, plan: Plan, options: SmsOptions) -> str:
+    """The HELP reply of a plan's sequence, merge fields in place (CTIA: who sends, how
+    often, how to get help, that rates may apply, how to stop)."""
+    forbidden = condition_pattern(condition_words(bundle))
+    composer = Composer(bundle, plan, options.limits, forbidden)
+    week = len(weekly_slots(options.max_per_day, options.max_per_week, plan.sessions_per_day))
+    return composer.text(composer.help_reply(week), opt_out=False)
+
+
+def help_reply(bundle: Bundle, patient: Patient, options: SmsOptions) -> str:
+    """The HELP reply for one patient, filled in."""
+    forbidden = condition_pattern(condition_words(bundle))
+    values = patient_values(patient, options.limits, forbidden)
+    return fill(help_template(bundle, bundle.plans[patient.plan], options), values)
 
 
 def gateway_rows(patient: Patient, messages: list[Outgoing]) -> Iterator[tuple[str | int, ...]]:
