@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sciatica_pipeline.errors import PipelineError
+from sciatica_pipeline.exporters.region import emergency_line, patient_region
 from sciatica_pipeline.exporters.sms.check import sendable
 from sciatica_pipeline.exporters.sms.encoding import GSM7_SINGLE, SmsCount, count
 from sciatica_pipeline.exporters.sms.merge import NO_CLINIC_NAME, MergeError, fill, patient_values
@@ -85,7 +86,8 @@ def _rules(options: SmsOptions, sessions_per_day: int) -> list[str]:
         f"At most {_plural(per_day, 'message')} a day and {week} in any 7 days, sent between "
         f"{options.window.start:%H:%M} and {options.window.end:%H:%M} in the patient's own "
         "time zone, ahead of the daily session named (the session time less the patient's "
-        "lead time). The first message of each plan week ends with the opt-out line."
+        "lead time), or of the day's next session when that is not before the session: never "
+        "after a session began. The first message of each plan week ends with the opt-out line."
     )
 
 
@@ -292,7 +294,9 @@ def patient_text(
             "The clinic's name is not used (it names a condition, or has characters an SMS "
             f'cannot send): the messages say "{NO_CLINIC_NAME}".'
         )
-    lines += ["", *safety, "", f"MESSAGES ({len(messages)})"]
+    # The number to call where the patient is (the plan's block is shared by all patients).
+    lines += ["", emergency_line(patient_region(patient)), "", *safety]
+    lines += ["", f"MESSAGES ({len(messages)})"]
     for item in messages:
         local, utc = item.local, item.utc
         lines += [
