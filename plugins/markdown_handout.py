@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from sciatica_pipeline import hookimpl
+from sciatica_pipeline.exporters.region import emergency_line
 from sciatica_pipeline.exporters.wording import (
     LEARN_IN_PERSON,
     SEVERITY_HEADINGS,
@@ -59,7 +60,7 @@ def handout(bundle: Bundle, plan: Plan) -> str:
     out = [f"# {_escape(plan.title)}", ""]
     out += [f"*{_escape(m.title)}, version {m.version}, reviewed {m.review.reviewed_on}*", ""]
     out += ["## Before you start", "", _escape(m.disclaimer), ""]
-    out += ["## When to get help", ""]
+    out += ["## When to get help", "", f"**{_escape(emergency_line(m.region))}**", ""]
     for severity in RED_FLAG_ORDER:
         flags = [p for p in bundle.red_flags_for(plan) if p.severity == severity]
         if flags:

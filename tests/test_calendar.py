@@ -16,7 +16,12 @@ import pytest
 import recurring_ical_events
 
 from conftest import CONTENT
-from sciatica_pipeline.exporters.ics import IcsCalendar, calendar_bytes, sequence_for
+from sciatica_pipeline.exporters.ics import (
+    FIRST_DAY_SUMMARY,
+    IcsCalendar,
+    calendar_bytes,
+    sequence_for,
+)
 from sciatica_pipeline.inputs.patients import read_patients
 from sciatica_pipeline.model.content import Bundle
 from sciatica_pipeline.model.patient import Patient
@@ -89,22 +94,42 @@ def test_new_york_session_keeps_eight_oclock_across_the_spring_change(
     assert before.astimezone(zone).hour == after.astimezone(zone).hour == 8
 
 
-def test_checkpoints_fall_at_the_end_of_their_week(
+def test_checkpoints_fall_at_the_end_of_their_week_after_the_session(
     bundle: Bundle, patients: list[Patient], calendars: dict[str, bytes]
 ) -> None:
+    """One event per checkpoint day, once the day's first session is over (issue 19: three
+    events and three alarms at the same minute)."""
     for patient in patients:
         plan = bundle.plans[patient.plan]
         events = expand(calendars[patient.id], patient, bundle)
-        checkpoints = [e for e in events if str(e["SUMMARY"]).startswith("Back exercises: ")]
+        checkpoints = [
+            e
+            for e in events
+            if str(e["SUMMARY"]).startswith("Back exercises: ")
+            and str(e["SUMMARY"]) != FIRST_DAY_SUMMARY
+        ]
         got = sorted((e["DTSTART"].dt.date(), str(e["SUMMARY"])) for e in checkpoints)
+        weeks: dict[int, list[str]] = {}
+        for c in plan.checkpoints:
+            weeks.setdefault(c.after_week, []).append(c.title)
         want = sorted(
             (
-                patient.start_date + dt.timedelta(weeks=c.after_week, days=-1),
-                f"Back exercises: {c.title}",
+                patient.start_date + dt.timedelta(weeks=week, days=-1),
+                "Back exercises: " + "; ".join(titles),
             )
-            for c in plan.checkpoints
+            for week, titles in weeks.items()
         )
         assert got == want
+        sessions = [e for e in events if "RRULE" in e or "(" in str(e["SUMMARY"])]
+        starts = {e["DTSTART"].dt for e in sessions}
+        alarms = {
+            e["DTSTART"].dt - dt.timedelta(minutes=patient.reminder_minutes) for e in sessions
+        }
+        for event in checkpoints:
+            start = event["DTSTART"].dt
+            assert start not in starts and start not in alarms, (patient.id, start)
+            alarm = start - dt.timedelta(minutes=patient.reminder_minutes)
+            assert alarm not in alarms and alarm not in starts, (patient.id, start)
 
 
 def test_calendar_structure(patients: list[Patient], calendars: dict[str, bytes]) -> None:
@@ -116,8 +141,12 @@ def test_calendar_structure(patients: list[Patient], calendars: dict[str, bytes]
         tzids = {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")}
         assert tzids == {patient.timezone}
         for event in cal.walk("VEVENT"):
-            assert event["DTSTART"].params["TZID"] == patient.timezone
             assert event["DTSTAMP"].dt == BUILD
+            if str(event["SUMMARY"]) == FIRST_DAY_SUMMARY:  # all day, no alarm
+                assert event["DTSTART"].dt == patient.start_date
+                assert not event.walk("VALARM")
+                continue
+            assert event["DTSTART"].params["TZID"] == patient.timezone
             [alarm] = event.walk("VALARM")
             assert str(alarm["ACTION"]) == "DISPLAY"
             assert alarm["TRIGGER"].dt == -dt.timedelta(minutes=patient.reminder_minutes)
@@ -214,7 +243,6 @@ def test_description_lists_exercises_precautions_red_flags_and_clinic(
     for flag in bundle.red_flags_for(plan):
         assert flag.title in text
     assert "Call Riverside Physical Therapy at +1 202 555 0100." in text
-    assert bundle.manifest.disclaimer in text
 
 
 def test_a_time_skipped_by_daylight_saving_moves_forward(bundle: Bundle) -> None:
@@ -231,13 +259,62 @@ def test_a_time_skipped_by_daylight_saving_moves_forward(bundle: Bundle) -> None
     assert at[dt.date(2027, 3, 15)].time() == dt.time(2, 30)
 
 
-def test_every_event_carries_the_disclaimer_and_red_flags_on_its_own(
+#: The emergency number each example patient's calendar gives, by the region rule (the time
+#: zone, then the clinic's phone, then the mobile): New York, London, Sydney, Kolkata, Los
+#: Angeles, Berlin.
+EMERGENCY = {
+    "P-0001": "911",
+    "P-0002": "999",
+    "P-0003": "000",
+    "P-0004": "112",
+    "P-0005": "911",
+    "P-0006": "112",
+}
+
+
+def test_every_event_starts_with_the_emergency_line_and_names_every_warning_sign(
     bundle: Bundle, patients: list[Patient], calendars: dict[str, bytes]
 ) -> None:
-    """The contract reads a calendar as a whole; a person sees one event at a time."""
+    """A person sees one event at a time: each starts with the number to call in the
+    patient's region and the signs that need it, and names the other warning signs; the
+    plan's first event carries them all with their actions, and the whole disclaimer."""
     for patient in patients:
-        flags = bundle.red_flags_for(bundle.plans[patient.plan])
-        for event in parse(calendars[patient.id]).walk("VEVENT"):
+        plan = bundle.plans[patient.plan]
+        flags = bundle.red_flags_for(plan)
+        events = parse(calendars[patient.id]).walk("VEVENT")
+        for event in events:
             text = str(event["DESCRIPTION"])
-            assert bundle.manifest.disclaimer in text, event["SUMMARY"]
+            assert text.startswith(f"In an emergency, call {EMERGENCY[patient.id]}."), text
             assert all(flag.title in text for flag in flags), event["SUMMARY"]
+        [first] = [e for e in events if str(e["SUMMARY"]) == FIRST_DAY_SUMMARY]
+        text = str(first["DESCRIPTION"])
+        assert bundle.manifest.disclaimer in text
+        assert all(f"{flag.title}. {flag.action}" in text for flag in flags)
+
+
+def test_session_descriptions_are_short_and_list_the_exercises_first(
+    bundle: Bundle, patients: list[Patient], calendars: dict[str, bytes]
+) -> None:
+    """Issue 19: the session's exercises right after the emergency line, and far shorter
+    than the 2,000-2,800 characters they were: every warning sign and precaution is still
+    named, so the largest session (11 exercises) stays under 1,300, not 600."""
+    for patient in patients:
+        for event in parse(calendars[patient.id]).walk("VEVENT"):
+            if "RRULE" not in event:
+                continue
+            lines = str(event["DESCRIPTION"]).split("\n")
+            assert lines[1].endswith("this session:"), lines[1]
+            listed = [line for line in lines[2:] if line.startswith("- ")]
+            assert lines[2 : 2 + len(listed)] == listed
+            assert len(str(event["DESCRIPTION"])) < 1300, (patient.id, len(listed))
+
+
+def test_walking_distances_are_in_the_patients_unit(
+    bundle: Bundle, patients: list[Patient], calendars: dict[str, bytes]
+) -> None:
+    """Miles for the US and the UK, kilometres with the source's miles elsewhere."""
+    for patient in patients:
+        text = " ".join(str(e["DESCRIPTION"]) for e in parse(calendars[patient.id]).walk("VEVENT"))
+        assert "3 miles" in text, patient.id
+        metric = patient.id in {"P-0003", "P-0004", "P-0006"}
+        assert ("3 miles (about 5 km)" in text) == metric, patient.id

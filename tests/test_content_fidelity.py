@@ -46,14 +46,16 @@ def test_the_program_starts_once_pain_is_under_control(bundle: Bundle) -> None:
 def test_walking_targets_and_the_twelve_weeks_are_marked_as_the_plans_choices(
     bundle: Bundle,
 ) -> None:
+    # Provenance is for clinicians (issue 19): the disclosure moved from the patient's summary
+    # and walking targets to the plan's clinician notes.
     for plan in bundle.plans.values():
-        assert plan.summary is not None
-        assert "The 12 weeks and the walking targets are this plan's own choices" in plan.summary
-        last = plan.phases[-1]
-        assert any("week 9 and after" in goal for goal in last.goals), plan.id
+        notes = " ".join(plan.clinician_notes)
+        assert "The 12 weeks and the walking targets are this plan's own choices" in notes
+        assert "week 9 and after" in notes, plan.id
+        assert "one patient's story" in notes, plan.id
+        assert plan.summary is not None and "Your clinician may change" in plan.summary
         for phase in plan.phases:
             assert phase.walking is not None
-            assert "this plan's choice" in phase.walking.target or "table" in phase.walking.target
 
 
 def test_no_text_blends_two_articles_into_two_to_three_brisk_miles(bundle: Bundle) -> None:
@@ -83,7 +85,8 @@ def test_plans_that_start_strengthening_late_disclose_the_core_work_warning(
             if any(bundle.exercises[rx.exercise].category == "strengthening" for rx in ph.exercises)
         )
         assert first.week_from > 1
-        assert any("skipping core work" in note for note in plan.notes), plan_id
+        assert any("skipping core work" in note.lower() for note in plan.notes), plan_id
+        assert any("week-by-week table" in note for note in plan.clinician_notes), plan_id
         assert any("pelvic tilt" in goal for goal in plan.phases[0].goals), plan_id
 
 
@@ -125,3 +128,28 @@ def test_jargon_is_explained_where_it_is_used(bundle: Bundle) -> None:
     assert "The name means keeping your lower back (lumbar spine) stable" in herniated
     isthmic = " ".join(conditions["isthmic-spondylolisthesis"].explanation)
     assert "Isthmic is the name of one type" in isthmic
+
+
+#: Words of a research note ("one source's author ...", "in one patient's story"): they belong
+#: in clinician notes, not in what a patient reads (issue 19).
+RESEARCH_VOICE = ("one source", "the source ", "another source", "a source", "story", "author")
+
+
+def test_patient_text_gives_instructions_not_research_notes(bundle: Bundle) -> None:
+    from sciatica_pipeline.inputs.readability import patient_texts
+
+    class Origins:
+        manifest_file = "bundle.json"
+
+        def file(self, kind: str, item_id: str) -> str:
+            return f"{kind}/{item_id}"
+
+    found = [
+        (file, where, text)
+        for file, where, text in patient_texts(bundle, Origins())  # type: ignore[arg-type]
+        if "/clinician_notes/" not in where
+        and "/disagreement/" not in where
+        and any(word in text.lower() for word in RESEARCH_VOICE)
+    ]
+    assert not found
+    assert all(p.clinician_notes for p in bundle.plans.values())

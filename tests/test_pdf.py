@@ -476,7 +476,8 @@ def pages_of(artifact: Artifact) -> int:
 def test_each_exercise_has_its_precautions_on_the_page_where_it_starts(
     booklets: dict[str, Artifact], texts: dict[str, str], bundle: Bundle
 ) -> None:
-    """Invariant 1: a page showing an exercise (a photocopy, say) shows its precautions."""
+    """Invariant 1: a page showing an exercise (a photocopy, say) names its precautions; their
+    text follows the steps (its own) or opens the section (those every exercise shares)."""
 
     def flat(text: str) -> str:
         return " ".join(text.split())
@@ -484,13 +485,122 @@ def test_each_exercise_has_its_precautions_on_the_page_where_it_starts(
     for path, artifact in booklets.items():
         assert artifact.plan is not None
         pages = [flat(page) for page in texts[path].split("\f")]
+        large = path.startswith("large-print/")
         for exercise in bundle.plan_exercises(bundle.plans[artifact.plan]):
-            opening = flat(exercise.purpose)[:50]
+            # Large print gives the purpose after the steps.
+            opening = flat(f"{exercise.name} Take care:" if large else exercise.purpose)[:50]
             starts = [i for i, page in enumerate(pages) if opening in page]
             assert starts, f"{path}: {exercise.name} not found"
-            assert f"Take care: {exercise.name}" in pages[starts[-1]], (
-                f"{path}: the precautions of {exercise.name} are not on page {starts[-1] + 1}"
-            )
+            page = pages[starts[-1]]
+            for precaution in bundle.precautions_for(exercise):
+                assert flat(precaution.title) in page, (
+                    f"{path}: {precaution.title!r} of {exercise.name} is not on page "
+                    f"{starts[-1] + 1}"
+                )
+
+
+def _page_fill(data: bytes, tmp: Path) -> tuple[list[float], set[int]]:
+    """Each page's used share of the text frame (from the top margin to the lowest line of
+    text above the footer, read by pdftotext's bounding boxes), and the pages (from 0) on
+    which a top-level section begins (the outline's first level, read by pypdf)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    height = float(reader.pages[0].mediabox.height)
+    top, foot = 54.0, 75.0  # the top margin; the footer band and its rule
+    xml = pdftotext(data, tmp, "-bbox")
+    fills = []
+    for page in xml.split("<page ")[1:]:
+        bottoms = [
+            float(y) for y in re.findall(r'yMax="([\d.]+)"', page) if float(y) < height - foot
+        ]
+        fills.append((max(bottoms, default=top) - top) / (height - top - foot))
+    starts: set[int] = set()
+    for item in reader.outline:
+        if not isinstance(item, list):
+            number = reader.get_destination_page_number(item)
+            starts.update([number] if number is not None else [])
+    return fills, starts
+
+
+@needs("pdftotext")
+def test_no_page_is_under_a_third_full_but_the_last_of_a_section(
+    booklets: dict[str, Artifact], tmp_path: Path
+) -> None:
+    """Issue 19: no page holds a lone line ("Instead: ...", "End of week 4") in either edition
+    of any plan; only the last page of a section (before the next one begins) may be short."""
+    for path, artifact in sorted(booklets.items()):
+        fills, starts = _page_fill(artifact.data, tmp_path)
+        sparse = [
+            (i + 1, round(fill, 2))
+            for i, fill in enumerate(fills[:-1])
+            if fill < 1 / 3 and i + 1 not in starts
+        ]
+        assert not sparse, f"{path}: pages under a third full: {sparse}"
+
+
+def test_each_exercise_has_its_heading_dose_and_steps_together(
+    booklets: dict[str, Artifact], texts: dict[str, str], bundle: Bundle
+) -> None:
+    """The heading, the dose and the steps on one page; in large print the steps of an
+    exercise whose whole is taller than a page continue on the next page, never further."""
+
+    def flat(text: str) -> str:
+        return " ".join(text.split())
+
+    for path, artifact in booklets.items():
+        assert artifact.plan is not None
+        large = path.startswith("large-print/")
+        pages = [flat(page) for page in texts[path].split("\f")]
+        for exercise in bundle.plan_exercises(bundle.plans[artifact.plan]):
+            opening = flat(f"{exercise.name} Take care:" if large else exercise.purpose[:50])
+            start = max(i for i, page in enumerate(pages) if opening in page)
+            assert "How much in each session" in pages[start], (path, exercise.id)
+            first, last = (flat(step)[:40] for step in (exercise.steps[0], exercise.steps[-1]))
+            begins = next(i for i in range(start, len(pages)) if first in pages[i])
+            ends = next(i for i in range(begins, len(pages)) if last in pages[i])
+            assert begins == ends, (path, exercise.id)
+            assert begins == start or (large and begins == start + 1), (path, exercise.id)
+
+
+def test_general_rules_are_said_once_and_each_exercise_names_them(
+    booklets: dict[str, Artifact], texts: dict[str, str], bundle: Bundle
+) -> None:
+    """Issue 19: "Stop if an exercise hurts" in full once, not before every exercise."""
+    for path, artifact in booklets.items():
+        assert artifact.plan is not None
+        plan = bundle.plans[artifact.plan]
+        text = " ".join(texts[path].split())
+        shared = bundle.shared_precautions(bundle.plan_exercises(plan))
+        assert shared
+        for precaution in shared:
+            assert text.count(" ".join(precaution.text.split())) == 1, (path, precaution.id)
+        assert "The rules for every exercise" in text
+
+
+def test_the_program_gives_a_dose_per_session_and_one_row_per_checkpoint_week(
+    booklets: dict[str, Artifact], texts: dict[str, str], bundle: Bundle
+) -> None:
+    """Issue 19: no "3 times a day" beside "2 sessions a day"; every phase after the first
+    says what changes; "Week 4" once in the checkpoints."""
+    for path, artifact in booklets.items():
+        assert artifact.plan is not None
+        plan = bundle.plans[artifact.plan]
+        text = " ".join(texts[path].split())
+        begin = text.rindex("Your program at a glance")
+        program = text[begin : text.index("Checkpoints", begin)]
+        assert "times a day" not in program and "twice a day" not in program, path
+        assert text.count("What changes") == len(plan.phases) - 1, path
+        checkpoints = text[text.index("End of week What to check") :]
+        checkpoints = checkpoints[: checkpoints.index("Notes")]
+        for week in {c.after_week for c in plan.checkpoints}:
+            assert checkpoints.count(f"Week {week} ") == 1, (path, week)
+
+
+def test_booklets_give_the_emergency_number_of_the_contents_region(
+    texts: dict[str, str], bundle: Bundle
+) -> None:
+    assert bundle.manifest.region == "US"
+    for path, text in texts.items():
+        assert "In an emergency, call 911." in " ".join(text.split()), path
 
 
 def test_every_exercise_shows_its_pictures_with_their_captions(

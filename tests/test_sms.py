@@ -10,6 +10,8 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
+import subprocess
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,11 @@ from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.exporters.sms import SmsSequence, parse_options
 from sciatica_pipeline.exporters.sms.encoding import TRANSLITERATIONS, count
 from sciatica_pipeline.exporters.sms.merge import MergeLimits, clinic_name, fill, first_name
+from sciatica_pipeline.exporters.sms.messages import (
+    condition_pattern,
+    condition_words,
+    exercise_word,
+)
 from sciatica_pipeline.exporters.sms.sequence import SmsOptions, plan_sequence, weekly_slots
 from sciatica_pipeline.exporters.sms.timing import Window, send_times
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
@@ -139,6 +146,7 @@ def test_patient_files_keep_the_contract(bundle: Bundle, senders: list[Patient])
         assert {a.path: a.patient_facing for a in artifacts} == {
             "messages.txt": True,
             "gateway.csv": False,
+            "help-reply.txt": False,
         }
 
 
@@ -150,7 +158,11 @@ def test_review_file_shows_merge_fields_day_slot_and_body(bundle: Bundle) -> Non
     ]
     text = artifact.data.decode()
     assert "1. Day 1 (week 1), before session 1: welcome" in text
-    assert "{clinic_name}: Hi {first_name}, you're signed up" in text
+    assert (
+        "{clinic_name}: Hi {first_name}, exercise texts: up to 3/wk. Msg & data rates may apply."
+        in text
+    )
+    assert "HELP REPLY" in text and "For help call {clinic_phone}." in text
     assert "{clinic_phone}" in text
     assert bundle.manifest.disclaimer.split(".")[0] in text
 
@@ -351,10 +363,12 @@ def test_early_and_late_sessions_are_moved_into_the_window(
     bundle: Bundle, early_and_late: Patient
 ) -> None:
     assert early_and_late.session_times == (dt.time(6, 45), dt.time(20, 15))
+    # 06:45 less 15 minutes is before the window opens, and 08:00 is after the session began:
+    # every message goes before the 20:15 session (issue 19), never after a session began.
     one = {t.time() for t in local_times(gateway(bundle, early_and_late))}
-    assert one == {dt.time(8, 0)}  # 06:45 less 15 minutes: before 08:00
+    assert one == {dt.time(20, 0)}
     two = local_times(gateway(bundle, early_and_late, {"max_per_day": "2", "max_per_week": "14"}))
-    assert {t.time() for t in two} == {dt.time(8, 0), dt.time(20, 0)}  # 20:15 less 15 minutes
+    assert {t.time() for t in two} == {dt.time(20, 0), dt.time(20, 1)}
 
 
 def test_early_and_late_sessions_across_the_spring_change(
@@ -365,9 +379,9 @@ def test_early_and_late_sessions_across_the_spring_change(
     )
     rows = gateway(bundle, patient, {"max_per_day": "2", "max_per_week": "14"})
     local = local_times(rows)
-    assert {t.time() for t in local} == {dt.time(8, 0), dt.time(20, 0)}
-    utc = {t.date(): t.astimezone(dt.UTC).hour for t in local if t.hour == 8}
-    assert utc[dt.date(2027, 3, 13)] == 13 and utc[dt.date(2027, 3, 15)] == 12  # EST, EDT
+    assert {t.time() for t in local} == {dt.time(20, 0), dt.time(20, 1)}
+    utc = {t.date(): t.astimezone(dt.UTC).hour for t in local if t.minute == 0}
+    assert utc[dt.date(2027, 3, 13)] == 1 and utc[dt.date(2027, 3, 15)] == 0  # EST, EDT
 
 
 def test_sessions_after_the_window_keep_their_order() -> None:
@@ -397,10 +411,12 @@ def test_gateway_times_are_utc_and_local_across_daylight_saving(
     new_york = gateway(bundle, patients["P-0001"])
     by_day = {dt.date.fromisoformat(r["send_at_local"][:10]): r for r in new_york}
     before, after = by_day[dt.date(2027, 3, 12)], by_day[dt.date(2027, 3, 15)]
-    assert before["send_at_local"] == "2027-03-12T08:00:00-05:00"
-    assert before["send_at_utc"] == "2027-03-12T13:00:00Z"
-    assert after["send_at_local"] == "2027-03-15T08:00:00-04:00"
-    assert after["send_at_utc"] == "2027-03-15T12:00:00Z"
+    # The 08:00 session less 15 minutes is before the window: the message goes before the
+    # 18:00 session.
+    assert before["send_at_local"] == "2027-03-12T17:45:00-05:00"
+    assert before["send_at_utc"] == "2027-03-12T22:45:00Z"
+    assert after["send_at_local"] == "2027-03-15T17:45:00-04:00"
+    assert after["send_at_utc"] == "2027-03-15T21:45:00Z"
     sydney = gateway(bundle, patients["P-0003"])  # clocks go back on 2027-04-04
     offsets = {r["send_at_local"][-6:] for r in sydney}
     assert offsets == {"+11:00", "+10:00"}
@@ -484,6 +500,7 @@ def test_patients_command_skips_and_reports_patients_without_a_mobile(
     for patient in ("P-0001", "P-0002", "P-0003", "P-0005"):
         assert sorted(p.name for p in (out / patient / "sms").iterdir()) == [
             "gateway.csv",
+            "help-reply.txt",
             "messages.txt",
         ]
 
@@ -530,12 +547,12 @@ def test_limits_too_long_for_one_segment_fail_the_render_naming_the_message(
         list(SmsSequence().render(context))
     assert str(caught.value).startswith(
         "the SMS sequence of degenerative-disc-disease-with-instability-plan cannot be sent "
-        "with these options: the day 1 welcome message is 192 GSM-7 characters with the longest "
+        "with these options: the day 1 welcome message is 195 GSM-7 characters with the longest "
         "merge fields (first name 12, clinic name 60, clinic phone 16); one SMS holds 160"
     )
-    # the red flags now take four messages (two for emergency care, one to see a doctor right
-    # away, one to call), sent early and again later
-    assert str(caught.value).endswith("(and 11 more messages)")
+    # the red flags take four messages (two for emergency care, one to see a doctor right
+    # away, one to call), sent early and again later (then marked "Reminder:" where it fits)
+    assert str(caught.value).endswith("(and 10 more messages)")
 
 
 def test_bad_option_on_the_command_line_is_bad_usage(run: Run, tmp_path: Path) -> None:
@@ -567,7 +584,7 @@ def test_each_red_flag_message_says_what_its_red_flags_say(bundle: Bundle) -> No
     for plan in bundle.plans.values():
         messages = plan_sequence(bundle, plan, SmsOptions()).messages
         for message in (m for m in messages if m.kind == "red-flags"):
-            body = message.template.lower()
+            body = message.template.lower().replace(": reminder: ", ": ", 1)
             flags = [f for f in bundle.red_flags_for(plan) if _lower_title(f) in body]
             assert flags, message.template
             assert len({f.severity for f in flags}) == 1, message.template
@@ -575,9 +592,12 @@ def test_each_red_flag_message_says_what_its_red_flags_say(bundle: Bundle) -> No
             if severity == "call-clinician":
                 assert body.startswith("{clinic_name}: call us at {clinic_phone} if you have")
                 assert "stop" not in body and "emergency" not in body and "right away" not in body
+            elif severity == "emergency":
+                # Calling the region's emergency number is going to emergency care.
+                assert body.startswith("{clinic_name}: emergency? call {emergency_number} now")
             else:
                 assert SEVERITY_HEADINGS[severity].lower() in body
-                assert "emergency" in body if severity == "emergency" else "right away" in body
+                assert "right away" in body
 
 
 def _lower_title(flag: Precaution) -> str:
@@ -600,7 +620,7 @@ def test_an_over_long_red_flag_fails_validation_naming_file_and_message(
         if "plans/sciatica-plan.json: SMS: the day 5 early red-flag message 2" in x
     ]
     assert "(Numbness in the saddle area, the inner thighs" in line
-    assert "is 169 GSM-7 characters with the longest merge fields" in line
+    assert "is 168 GSM-7 characters with the longest merge fields" in line
     assert line.endswith("shorten the red flag's title (precautions/saddle-area-numbness)")
 
 
@@ -644,3 +664,96 @@ def test_the_guide_documents_every_option_and_transliteration() -> None:
         code = f"U+{ord(char):04X}"
         ranged = "U+2000 to U+200A" in guide and 0x2000 <= ord(char) <= 0x200A
         assert code in guide or ranged, code
+
+
+# -- issue 19: what the patient reads, and when ----------------------------------------------
+
+
+@pytest.mark.parametrize("options", [{}, {"max_per_day": "2", "max_per_week": "14"}])
+def test_no_message_goes_out_after_its_session_began(
+    bundle: Bundle, senders: list[Patient], options: dict[str, str]
+) -> None:
+    """A message goes out before a session of its day, inside the window, or not at all."""
+    for patient in senders:
+        zone = ZoneInfo(patient.timezone)
+        for local in local_times(gateway(bundle, patient, options)):
+            day = local.astimezone(zone)
+            starts = [
+                dt.datetime.combine(day.date(), t, tzinfo=zone) for t in patient.session_times
+            ]
+            assert any(day < start for start in starts), (patient.id, day)
+    london = gateway(bundle, next(p for p in senders if p.id == "P-0002"))
+    # 07:30 less 10 minutes is before 08:00; 08:00 is after the session began: 18:50.
+    assert {r["send_at_local"][11:16] for r in london} == {"18:50"}
+
+
+def test_repeated_messages_are_varied(bundle: Bundle, senders: list[Patient]) -> None:
+    """Issue 19: 23-29 of 36 messages were word-for-word repeats."""
+    for patient in senders:
+        bodies = [r["body"] for r in gateway(bundle, patient)]
+        repeats = len(bodies) - len(set(bodies))
+        assert repeats <= len(bodies) // 6, (patient.id, repeats)
+
+
+def test_the_welcome_and_the_help_reply_say_what_ctia_asks(
+    bundle: Bundle, senders: list[Patient]
+) -> None:
+    for patient in senders:
+        files = render(bundle, patient)
+        welcome = gateway(bundle, patient)[0]["body"]
+        for words in ("exercise texts", "up to 3/wk", "Msg & data rates may apply", "HELP", "STOP"):
+            assert words in welcome, (patient.id, words)
+        reply = files["help-reply.txt"].decode().strip()
+        assert reply.startswith(f"{welcome.split(':')[0]}: Exercise texts, up to 3/wk.")
+        assert f"For help call {patient.clinic_phone}." in reply
+        assert "Msg & data rates may apply" in reply and "Reply STOP to opt out." in reply
+        assert count(reply).encoding == "GSM-7" and count(reply).segments == 1
+
+
+def test_emergency_messages_give_the_patients_emergency_number(
+    bundle: Bundle, senders: list[Patient]
+) -> None:
+    """By the patient's time zone: New York 911, London 999, Sydney 000, Kolkata 112."""
+    numbers = {"P-0001": "911", "P-0002": "999", "P-0003": "000", "P-0005": "911"}
+    numbers["P-0004-M"] = "112"
+    for patient in senders:
+        emergency = [r["body"] for r in gateway(bundle, patient) if "mergency" in r["body"]]
+        assert emergency, patient.id
+        for body in emergency:
+            assert f"Emergency? Call {numbers[patient.id]} now if you have" in body, body
+
+
+def test_a_region_without_a_known_number_is_sent_to_emergency_care(
+    bundle: Bundle, patients: dict[str, Patient]
+) -> None:
+    patient = dataclasses.replace(
+        patients["P-0001"],
+        timezone="America/Sao_Paulo",
+        clinic_phone="+55 11 5550 1234",
+        mobile="+5511955501234",
+    )
+    emergency = [r["body"] for r in gateway(bundle, patient) if "mergency" in r["body"]]
+    assert emergency and all("Go to emergency care now if you have" in b for b in emergency)
+    assert not any("Call " + n in b for b in emergency for n in ("911", "999", "000", "112"))
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_exercise_names_in_messages_are_the_booklets(bundle: Bundle, tmp_path: Path) -> None:
+    """Issue 19: "seated stretch" in a text, "Piriformis stretch" in the booklet: the booklet
+    now gives each exercise's text-message name where it differs."""
+    from sciatica_pipeline.exporters.pdf import PdfBooklets
+
+    plan = bundle.plans["sciatica-plan"]
+    small = dataclasses.replace(bundle, plans={plan.id: plan})
+    [standard, _] = PdfBooklets().render(BuildContext(small, BUILD))
+    path = tmp_path / "booklet.pdf"
+    path.write_bytes(standard.data)
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    booklet = " ".join(done.stdout.split()).lower()
+    messages = " ".join(m.template for m in plan_sequence(bundle, plan, SmsOptions()).messages)
+    forbidden = condition_pattern(condition_words(bundle))
+    for exercise in bundle.plan_exercises(plan):
+        word = exercise_word(exercise, forbidden)
+        if word in messages:
+            assert word.lower() in booklet, word
+    assert "in your text messages: the seated stretch" in booklet

@@ -4,8 +4,9 @@ a booklet, a calendar, a CSV cell and an SMS."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
-from sciatica_pipeline.model.content import Bundle, Dosage, Precaution, Severity
+from sciatica_pipeline.model.content import Bundle, Dosage, Plan, Precaution, Severity
 
 #: What each severity tells the patient to do, as a heading. A red flag's action asks for the
 #: same things as its heading; under emergency care it may also say not to exercise, which goes
@@ -69,6 +70,24 @@ def describe_dosage(dosage: Dosage, *, with_note: bool = True) -> str:
     return text
 
 
+def session_rule(times_per_day: int | None, sessions_per_day: int) -> str | None:
+    """Which of the day's sessions an exercise belongs to, as the schedule places it (an
+    exercise done N times a day is in the first N sessions); None when it is in every one."""
+    if times_per_day is None or times_per_day >= sessions_per_day:
+        return None
+    if times_per_day == 1:
+        return "Only in your first session of the day."
+    return f"Only in your first {times_per_day} sessions of the day."
+
+
+def session_dosage(dosage: Dosage, sessions_per_day: int, *, with_note: bool = True) -> str:
+    """What to do in one session (`Hold 45 seconds.`), and in which sessions when not in every
+    one: a patient with 2 sessions a day never reads "3 times a day" beside "2 sessions"."""
+    text = describe_dosage(replace(dosage, times_per_day=None), with_note=with_note)
+    rule = session_rule(dosage.times_per_day, sessions_per_day)
+    return f"{text} {rule}" if rule else text
+
+
 def precaution_line(precaution: Precaution) -> str:
     """`Title: text Action` on one line."""
     return f"{precaution.title}: {precaution.text} {precaution.action}"
@@ -77,3 +96,30 @@ def precaution_line(precaution: Precaution) -> str:
 def source_titles(bundle: Bundle, ids: Iterable[str]) -> list[str]:
     """The titles of the cited sources, in citation order."""
     return [bundle.source(i).title for i in ids]
+
+
+def clinician_notes(bundle: Bundle, plan: Plan) -> list[tuple[str, tuple[str, ...]]]:
+    """(what, notes) for the plan, its condition, exercises, precautions and advice that carry
+    clinician notes: where the content comes from, for clinician-facing outputs and the
+    booklet's sources section (patient instructions never carry them)."""
+    condition = bundle.condition_of(plan)
+    exercises = bundle.plan_exercises(plan)
+    precaution_ids = dict.fromkeys(
+        (
+            *condition.red_flags,
+            *condition.precautions,
+            *plan.precautions,
+            *(p for e in exercises for p in e.precautions),
+        )
+    )
+    items: list[tuple[str, tuple[str, ...]]] = [
+        ("This plan", plan.clinician_notes),
+        (condition.name, condition.clinician_notes),
+        *((e.name, e.clinician_notes) for e in exercises),
+        *(
+            (bundle.precautions[p].title, bundle.precautions[p].clinician_notes)
+            for p in precaution_ids
+        ),
+        *((a.title, a.clinician_notes) for a in bundle.plan_advice(plan)),
+    ]
+    return [(what, notes) for what, notes in items if notes]

@@ -309,6 +309,7 @@ def build_precaution(raw: Mapping[str, Any]) -> m.Precaution:
         text=raw["text"],
         action=raw["action"],
         sources=_texts(raw["sources"]),
+        clinician_notes=_texts(raw.get("clinician_notes")),
     )
 
 
@@ -329,6 +330,7 @@ def build_exercise(raw: Mapping[str, Any]) -> m.Exercise:
         equipment=_texts(raw.get("equipment")),
         precautions=_texts(raw["precautions"]),
         sources=_texts(raw["sources"]),
+        clinician_notes=_texts(raw.get("clinician_notes")),
         learn_in_person=bool(raw.get("learn_in_person", False)),
     )
 
@@ -349,6 +351,7 @@ def build_condition(raw: Mapping[str, Any]) -> m.Condition:
         red_flags=_texts(raw["red_flags"]),
         precautions=_texts(raw.get("precautions")),
         sources=_texts(raw["sources"]),
+        clinician_notes=_texts(raw.get("clinician_notes")),
     )
 
 
@@ -392,6 +395,7 @@ def build_plan(raw: Mapping[str, Any]) -> m.Plan:
         advice=_texts(raw["advice"]),
         precautions=_texts(raw.get("precautions")),
         sources=_texts(raw["sources"]),
+        clinician_notes=_texts(raw.get("clinician_notes")),
     )
 
 
@@ -412,6 +416,7 @@ def build_advice(raw: Mapping[str, Any]) -> m.Advice:
         else None,
         precautions=_texts(raw.get("precautions")),
         sources=_texts(raw["sources"]),
+        clinician_notes=_texts(raw.get("clinician_notes")),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 from sciatica_pipeline.errors import Problem
+from sciatica_pipeline.inputs.schemas import Kind
 from sciatica_pipeline.inputs.validation import ContentCheck, Origins
 from sciatica_pipeline.model.content import Bundle
 from sciatica_pipeline.plugins.hookspecs import hookimpl
@@ -122,6 +123,17 @@ def patient_texts(bundle: Bundle, origins: Origins) -> Iterator[tuple[str, str, 
                 (f, f"/disagreement/positions/{i}/says", p.says) for i, p in enumerate(d.positions)
             )
             yield f, "/disagreement/what_to_do", d.what_to_do
+    # Clinician notes are printed in the booklet's sources section too, so they are graded.
+    items: list[tuple[Kind, str, tuple[str, ...]]] = [
+        *(("condition", x.id, x.clinician_notes) for x in bundle.conditions.values()),
+        *(("exercise", x.id, x.clinician_notes) for x in bundle.exercises.values()),
+        *(("precaution", x.id, x.clinician_notes) for x in bundle.precautions.values()),
+        *(("plan", x.id, x.clinician_notes) for x in bundle.plans.values()),
+        *(("advice", x.id, x.clinician_notes) for x in bundle.advice.values()),
+    ]
+    for kind, item_id, notes in items:
+        f = origins.file(kind, item_id)
+        yield from ((f, f"/clinician_notes/{i}", t) for i, t in enumerate(notes))
 
 
 def reading_level(bundle: Bundle, origins: Origins) -> list[Problem]:

@@ -110,6 +110,9 @@ class Precaution:
     text: str
     action: str
     sources: tuple[str, ...]
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
     @property
     def is_red_flag(self) -> bool:
@@ -153,6 +156,9 @@ class Exercise:
     precautions: tuple[str, ...]
     sources: tuple[str, ...]
     learn_in_person: bool = False
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +195,9 @@ class Condition:
     red_flags: tuple[str, ...]
     precautions: tuple[str, ...]
     sources: tuple[str, ...]
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +265,9 @@ class Plan:
     advice: tuple[str, ...]
     precautions: tuple[str, ...]
     sources: tuple[str, ...]
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +298,9 @@ class Advice:
     disagreement: Disagreement | None
     precautions: tuple[str, ...]
     sources: tuple[str, ...]
+    #: For clinicians: where the item comes from and the authors' choices. Patient-facing
+    #: formats show the instructions, not these (the booklet's sources section excepted).
+    clinician_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +342,15 @@ class Bundle:
     def precautions_for(self, exercise: Exercise) -> tuple[Precaution, ...]:
         """The precautions that travel with an exercise, most serious first."""
         return _by_severity(self.precautions[p] for p in exercise.precautions)
+
+    def shared_precautions(self, exercises: Iterable[Exercise]) -> tuple[Precaution, ...]:
+        """The precautions every one of `exercises` carries, most serious first: the general
+        rules that an output showing those exercises together can say once."""
+        items = list(exercises)
+        if not items:
+            return ()
+        shared = set.intersection(*(set(e.precautions) for e in items))
+        return _by_severity(self.precautions[p] for p in shared)
 
     def red_flags_for(self, plan: Plan) -> tuple[Precaution, ...]:
         """The red flags (emergency, urgent, then call-clinician) of a plan's condition."""

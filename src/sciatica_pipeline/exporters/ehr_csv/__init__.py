@@ -131,7 +131,9 @@ def catalog_text(bundle: Bundle) -> str:
     for plan in bundle.plans.values():
         for row in plan_rows(bundle, plan):
             weeks = (str(row.phase.week_from), str(row.phase.week_to))
-            lines.append((*row.head, *weeks, *row.tail, *dates))
+            exercise = bundle.exercises[row.tail[0]]
+            notes = _cell(" ".join((*exercise.clinician_notes, *plan.clinician_notes)) or None)
+            lines.append((*row.head, *weeks, *row.tail, *dates, notes))
     return csv_text(lines)
 
 

@@ -272,6 +272,14 @@ CATALOG = Table(
         CONTENT_VERSION,
         date("content_reviewed_on", "When the content was last reviewed."),
         date("content_review_due", "When the content is due for its next review."),
+        text(
+            "clinician_notes",
+            "For clinicians, on one line: where the exercise, its dose and the plan come from "
+            "and which choices the content's authors made (the exercise's notes, then the "
+            "plan's). Patient materials give the instructions without these. Empty when the "
+            "content has none.",
+            required=False,
+        ),
     ),
     primary_key=("plan_id", "phase_number", "exercise_id"),
 )

@@ -12,12 +12,24 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from sciatica_pipeline import __version__
 from sciatica_pipeline.exporters.ics.writer import Node, Ready, Value, to_bytes
-from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, describe_dosage
-from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Checkpoint, Phase, Plan
+from sciatica_pipeline.exporters.region import distances, emergency_line, patient_region
+from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, dosage_parts
+from sciatica_pipeline.model.content import (
+    RED_FLAG_ORDER,
+    SEVERITY_ORDER,
+    Bundle,
+    Checkpoint,
+    Dosage,
+    Exercise,
+    Phase,
+    Plan,
+    Precaution,
+)
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import (
     Schedule,
@@ -34,6 +46,8 @@ UID_NAMESPACE = uuid.UUID("6b1f9a53-5a57-4c36-9a8e-5d0f1a7c2e11")
 UID_DOMAIN = "sciatica-pipeline"
 
 CALENDAR_NAME = "Back exercise reminders"
+#: The all-day event on the plan's first day that holds the warning signs in full.
+FIRST_DAY_SUMMARY = "Back exercises: read first"
 SESSION_LENGTH = dt.timedelta(minutes=30)
 CHECKPOINT_LENGTH = dt.timedelta(minutes=15)
 PRODID = f"-//sciatica-pipeline//sciatica-pipeline {__version__}//EN"
@@ -53,6 +67,7 @@ def sequence_for(version: str) -> int:
 
 
 def _safety_text(bundle: Bundle, plan: Plan) -> list[str]:
+    """The warning signs in full, each with its action (the "read first" event)."""
     lines = ["WARNING SIGNS: WHEN TO GET HELP"]
     for severity in RED_FLAG_ORDER:
         flags = [p for p in bundle.red_flags_for(plan) if p.severity == severity]
@@ -60,6 +75,26 @@ def _safety_text(bundle: Bundle, plan: Plan) -> list[str]:
             lines.append(f"{SEVERITY_HEADINGS[severity]}:")
             lines += [f"- {p.title}. {p.action}" for p in flags]
     return lines
+
+
+def _emergency(bundle: Bundle, plan: Plan, region: str | None) -> str:
+    """The first line of every event: the emergency number, and the signs that need it."""
+    flags = [p.title for p in bundle.red_flags_for(plan) if p.severity == "emergency"]
+    line = emergency_line(region)
+    if not flags:
+        return line
+    return f"{line} {SEVERITY_HEADINGS['emergency']}: {'; '.join(flags)}."
+
+
+def _other_signs(bundle: Bundle, plan: Plan) -> str:
+    """The other warning signs by title, and where their full text is."""
+    parts = []
+    for severity in RED_FLAG_ORDER[1:]:
+        flags = [p.title for p in bundle.red_flags_for(plan) if p.severity == severity]
+        if flags:
+            parts.append(f"{SEVERITY_HEADINGS[severity]}: {'; '.join(flags)}.")
+    parts.append(f'All warning signs: your booklet and "{FIRST_DAY_SUMMARY}".')
+    return " ".join(parts)
 
 
 def _contact(patient: Patient) -> tuple[str, ...]:
@@ -84,10 +119,13 @@ def session_description(
     the red flags, the clinic's phone and the disclaimer."""
     # Memoised: every patient on a plan with the same clinic gets the same texts.
     contact = _contact(patient)
-    key = (patient.plan, series.phase, series.exercises, contact)
+    region = patient_region(patient)
+    key = (patient.plan, series.phase, series.exercises, contact, region)
     return _texts(memo).get(
         ("session", *key),
-        lambda: _session_text(bundle, patient.plan, series.phase, series.exercises, contact),
+        lambda: _session_text(
+            bundle, patient.plan, series.phase, series.exercises, contact, region
+        ),
     )
 
 
@@ -101,43 +139,93 @@ def _session_text(
     phase: Phase,
     exercises: tuple[ScheduledExercise, ...],
     contact: tuple[str, ...],
+    region: str | None,
 ) -> str:
-    lines = [f"{phase.weeks_label}: {phase.name}", "", "Exercises this session:"]
-    precautions = {}
-    for item in exercises:
-        lines.append(f"- {item.exercise.name}: {describe_dosage(item.dosage, with_note=False)}")
-        precautions.update({p.id: p for p in bundle.precautions_for(item.exercise)})
-    lines += ["", "Take care with these exercises:"]
-    for precaution in sorted(precautions.values(), key=lambda p: p.title):
-        lines.append(f"- {precaution.title}: {precaution.action}")
-    if phase.walking:
-        lines += ["", f"Walking: {phase.walking.target}"]
-    lines += ["", *_safety_text(bundle, bundle.plans[plan_id]), "", *contact]
-    lines.append(bundle.manifest.disclaimer)
+    """Short, for a phone: the emergency line first, then this session's exercises with
+    what to do in it and their precautions by title, the other warning signs by title, whom
+    to call. The full text is in the booklet and in the plan's first event."""
+    plan = bundle.plans[plan_id]
+    lines = [_emergency(bundle, plan, region), f"{phase.weeks_label}, this session:"]
+    lines += [f"- {x.exercise.name}: {compact_dosage(x.dosage)}" for x in exercises]
+    titles = _by_severity_once(bundle, [x.exercise for x in exercises])
+    lines.append(f"Take care: {' '.join(_sentence(p.title) for p in titles)}")
+    if phase.walking and phase.walking.miles:
+        lines.append(f"Walking: {distances(phase.walking.target, region)}")
+    lines += [_other_signs(bundle, plan), *contact]
     return "\n".join(lines).strip()
 
 
+def compact_dosage(dosage: Dosage) -> str:
+    """A session's dose in few characters: `3 times, hold 30 sec, each side`."""
+    parts = dosage_parts(replace(dosage, times_per_day=None))
+    text = ", ".join(parts).replace(" seconds", " sec").replace(" second", " sec")
+    text = text.replace(" minutes", " min").replace(" minute", " min")
+    return text or "ask your clinician how much"
+
+
+def _sentence(title: str) -> str:
+    return title if title[-1:] in ".?!:" else title + "."
+
+
+def _by_severity_once(bundle: Bundle, exercises: list[Exercise]) -> tuple[Precaution, ...]:
+    """The precautions of `exercises`, each once, most serious first."""
+    seen = {p.id: p for e in exercises for p in bundle.precautions_for(e)}
+    return tuple(sorted(seen.values(), key=lambda p: (SEVERITY_ORDER.index(p.severity), p.id)))
+
+
 def checkpoint_description(
-    bundle: Bundle, checkpoint: ScheduledCheckpoint, patient: Patient, memo: Memo | None = None
+    bundle: Bundle,
+    checkpoints: tuple[ScheduledCheckpoint, ...],
+    patient: Patient,
+    memo: Memo | None = None,
 ) -> str:
-    """The checkpoint text with the red flags, the clinic's phone and the disclaimer."""
+    """The text of a day's checkpoints: the emergency line, each checkpoint with its
+    precaution, the warning signs in short, whom to call."""
     contact = _contact(patient)
+    region = patient_region(patient)
+    items = tuple(c.checkpoint for c in checkpoints)
     return _texts(memo).get(
-        ("checkpoint", patient.plan, checkpoint.checkpoint, contact),
-        lambda: _checkpoint_text(bundle, patient.plan, checkpoint.checkpoint, contact),
+        ("checkpoint", patient.plan, items, contact, region),
+        lambda: _checkpoint_text(bundle, patient.plan, items, contact, region),
     )
 
 
 def _checkpoint_text(
-    bundle: Bundle, plan_id: str, checkpoint: Checkpoint, contact: tuple[str, ...]
+    bundle: Bundle,
+    plan_id: str,
+    checkpoints: tuple[Checkpoint, ...],
+    contact: tuple[str, ...],
+    region: str | None,
 ) -> str:
-    lines = [checkpoint.text, ""]
-    if checkpoint.precaution:
-        precaution = bundle.precautions[checkpoint.precaution]
-        lines += [f"{precaution.title}: {precaution.action}", ""]
-    lines += [*_safety_text(bundle, bundle.plans[plan_id]), "", *contact]
-    lines.append(bundle.manifest.disclaimer)
+    lines = [emergency_line(region)]
+    for checkpoint in checkpoints:
+        lines.append(f"{checkpoint.title}: {checkpoint.text}")
+        if checkpoint.precaution:
+            precaution = bundle.precautions[checkpoint.precaution]
+            lines.append(f"{precaution.title}: {precaution.action}")
+    lines[0] = _emergency(bundle, bundle.plans[plan_id], region)
+    lines += [_other_signs(bundle, bundle.plans[plan_id]), *contact]
     return "\n".join(lines).strip()
+
+
+def first_day_description(bundle: Bundle, patient: Patient, memo: Memo | None = None) -> str:
+    """The plan's first event: the warning signs in full with their actions, the rules for
+    every exercise, whom to call and the whole disclaimer."""
+    contact = _contact(patient)
+    region = patient_region(patient)
+
+    def make() -> str:
+        plan = bundle.plans[patient.plan]
+        shared = bundle.shared_precautions(bundle.plan_exercises(plan))
+        lines = [emergency_line(region), "", *_safety_text(bundle, plan), ""]
+        if shared:
+            lines.append("THE RULES FOR EVERY EXERCISE")
+            lines += [f"- {p.title}: {p.text} {p.action}" for p in shared]
+            lines.append("")
+        lines += [*contact, bundle.manifest.disclaimer]
+        return "\n".join(lines).strip()
+
+    return _texts(memo).get(("first-day", patient.plan, contact, region), make)
 
 
 def _alarm(text: str, lead_minutes: int) -> Node:
@@ -224,18 +312,42 @@ def calendar_node(
                 ("RRULE", (("FREQ", "DAILY"), ("UNTIL", last))),
             )
         )
+    # One event per checkpoint day, after the day's first session: its alarm goes off when
+    # that session ends, so neither the event nor its alarm shares a minute with the
+    # session or the session's alarm.
+    days: dict[dt.date, list[ScheduledCheckpoint]] = {}
     for checkpoint in schedule.checkpoints:
-        summary = f"Back exercises: {checkpoint.checkpoint.title}"
+        days.setdefault(checkpoint.day, []).append(checkpoint)
+    for group in days.values():
+        summary = "Back exercises: " + "; ".join(c.checkpoint.title for c in group)
         events.append(
             event(
                 summary,
-                checkpoint.at,
+                group[0].at + SESSION_LENGTH + dt.timedelta(minutes=lead),
                 CHECKPOINT_LENGTH,
-                event_uid(bundle, plan, patient, "checkpoint", checkpoint.index + 1),
-                checkpoint_description(bundle, checkpoint, patient, memo),
+                event_uid(bundle, plan, patient, "checkpoint", group[0].index + 1),
+                checkpoint_description(bundle, tuple(group), patient, memo),
                 summary,
             )
         )
+    first_day = schedule.first_day
+    events.insert(
+        0,
+        Node(
+            "VEVENT",
+            (
+                ("SUMMARY", FIRST_DAY_SUMMARY),
+                ("DTSTART", first_day),
+                ("DTEND", first_day + dt.timedelta(days=1)),
+                ("DTSTAMP", stamp),
+                ("UID", event_uid(bundle, plan, patient, "first-day")),
+                ("SEQUENCE", sequence),
+                ("CLASS", "PRIVATE"),
+                ("DESCRIPTION", first_day_description(bundle, patient, memo)),
+                ("TRANSP", "TRANSPARENT"),
+            ),
+        ),
+    )
     calendar = (
         ("VERSION", "2.0"),
         ("PRODID", PRODID),

@@ -12,6 +12,8 @@ from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
     Flowables,
     accent_box,
+    bullet,
+    emergency_box,
     heading,
     numbered,
     para,
@@ -19,6 +21,7 @@ from sciatica_pipeline.exporters.pdf.parts import (
     rich,
     write_in_lines,
 )
+from sciatica_pipeline.exporters.wording import clinician_notes
 
 
 def sources(b: Booklet) -> Flowables:
@@ -35,6 +38,22 @@ def sources(b: Booklet) -> Flowables:
             text += "<br/><i>" + escape(" ".join(notes)) + "</i>"
         items.append(text)
     story += numbered(items, st, markup=True)
+    provenance = clinician_notes(b.bundle, b.plan)
+    if provenance:
+        story.append(
+            heading("Notes for your clinician", st.h2, key="clinician-notes", level=1, toc=False)
+        )
+        story.append(
+            para(
+                "Where the advice in this booklet comes from, and which choices its authors "
+                "made. You do not need these notes to do your exercises.",
+                st.body,
+            )
+        )
+        story += [
+            bullet(f"<b>{escape(what)}:</b> {escape(' '.join(texts))}", st)
+            for what, texts in provenance
+        ]
     review = m.review
     story.append(heading("Review", st.h2, key="review", level=1, toc=False))
     lines = [
@@ -55,6 +74,7 @@ def back_page(b: Booklet) -> Flowables:
     st = b.st
     story: Flowables = [
         heading("When to get help", st.h1, key="back-page", label="When to get help: in short"),
+        emergency_box(b),
         *red_flag_boxes(b, short=True),
     ]
     if not st.large:

@@ -3,17 +3,20 @@ habits, with the honest account of where the sources disagree."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.platypus import CondPageBreak, HRFlowable, KeepTogether, PageBreak
+from reportlab.platypus import HRFlowable, PageBreak
 
+from sciatica_pipeline.exporters.pdf.flowables import KeepBlocks
 from sciatica_pipeline.exporters.pdf.fonts import REGULAR
 from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
     Flowables,
     accent_box,
+    as_sentence,
     box,
     bullet,
     bullets,
@@ -36,7 +39,12 @@ from sciatica_pipeline.exporters.pdf.styles import (
     WARNING_LIGHT,
     Styles,
 )
-from sciatica_pipeline.exporters.wording import LEARN_IN_PERSON, describe_dosage
+from sciatica_pipeline.exporters.wording import (
+    LEARN_IN_PERSON,
+    describe_dosage,
+    session_dosage,
+    session_rule,
+)
 from sciatica_pipeline.figures.shapes import Picture
 from sciatica_pipeline.model.content import Advice, Dosage, Exercise
 
@@ -85,26 +93,98 @@ def _figure_table(figures: list[tuple[str, str]], st: Styles, width: float) -> A
     )
 
 
-def dosage_box(b: Booklet, exercise: Exercise) -> Any:
-    """How much: the numbers, the sentence, and how the program changes it by stage."""
-    st, bundle = b.st, b.bundle
-    inner = st.width - st.padding() * 2.8
-    cell: Flowables = []
-    figures = _figures(exercise.dosage)
-    if figures:
-        cell.append(_figure_table(figures, st, inner))
-    cell.append(para(describe_dosage(exercise.dosage), st.cell_bold if not figures else st.cell))
-    default = describe_dosage(exercise.dosage, with_note=False)
-    stages = [
-        (phase.weeks_label, describe_dosage(bundle.dosage_in(rx), with_note=False))
+def _stages(b: Booklet, exercise: Exercise) -> list[tuple[str, Dosage]]:
+    """(weeks, dosage) of each phase that prescribes the exercise, in plan order."""
+    return [
+        (phase.weeks_label, b.bundle.dosage_in(rx))
         for phase in b.plan.phases
         for rx in phase.exercises
         if rx.exercise == exercise.id
     ]
-    if any(text != default for _, text in stages):
-        cell.append(para("In your program:", st.cell_bold))
-        cell += [rich(f"<b>{escape(w)}:</b> {escape(t)}", st.cell) for w, t in stages]
-    return accent_box([cell], st, band="How much")
+
+
+def dosage_box(b: Booklet, exercise: Exercise) -> Any:
+    """How much in each session, as the plan prescribes it: the numbers and the sentence of
+    its first weeks, then each later stage whose dose differs ("Weeks 3-4: ...")."""
+    st = b.st
+    sessions = b.plan.sessions_per_day
+    inner = st.width - st.padding() * 2.8
+    stages = _stages(b, exercise) or [("", exercise.dosage)]
+    first = stages[0][1]
+    cell: Flowables = []
+    figures = _figures(replace(first, times_per_day=None))
+    # Large print has the sentence only, already at 18 pt: with the figures too, most
+    # exercises' dose and steps would not fit one page.
+    if figures and not st.large:
+        cell.append(_figure_table(figures, st, inner))
+    # Which sessions it belongs to is said once when every stage agrees.
+    rules = {session_rule(d.times_per_day, sessions) for _, d in stages}
+    once = len(rules) == 1
+
+    def text(dosage: Dosage) -> str:
+        if once:
+            return describe_dosage(replace(dosage, times_per_day=None))
+        return session_dosage(dosage, sessions)
+
+    cell.append(para(text(first), st.cell))
+    previous = first
+    for weeks, dosage in stages[1:]:
+        if dosage != previous:
+            # A stage whose numbers stay the same says only its own note.
+            same = replace(dosage, note=None) == replace(previous, note=None)
+            line = dosage.note if same and dosage.note else text(dosage)
+            cell.append(rich(f"<b>{escape(weeks)}:</b> {escape(line)}", st.cell))
+        previous = dosage
+    rule = next(iter(rules))
+    if once and rule:
+        cell.append(para(rule, st.cell_bold))
+    return accent_box([cell], st, band="How much in each session")
+
+
+def rules_for_every_exercise(b: Booklet) -> Flowables:
+    """The precautions every exercise of the plan carries, said once, in full, where the
+    exercises begin; each exercise names them again in one line."""
+    shared = b.bundle.shared_precautions(b.bundle.plan_exercises(b.plan))
+    if not shared:
+        return []
+    return [precautions_box(shared, b.st, band="The rules for every exercise")]
+
+
+def _care_line(b: Booklet, exercise: Exercise) -> Any:
+    """Every precaution of the exercise by its title, on the page where it starts (a
+    photocopy of that page still names them); the text follows the steps, or opens the
+    section for the rules every exercise shares."""
+    titles = " ".join(escape(as_sentence(p.title)) for p in b.bundle.precautions_for(exercise))
+    return rich(f"<b>Take care:</b> {titles}", b.st.body)
+
+
+def _text_name(b: Booklet, exercise: Exercise) -> Flowables:
+    """The name text messages use, where it differs: they never name a condition, so the
+    Piriformis stretch is the "seated stretch" there."""
+    import re
+
+    from sciatica_pipeline.exporters.sms.messages import (
+        condition_pattern,
+        condition_words,
+        exercise_word,
+    )
+
+    word = exercise_word(exercise, condition_pattern(condition_words(b.bundle)))
+    plain = re.sub(r"\s*\([^)]*\)", "", exercise.name).strip()
+    if word.lower() == plain.lower():
+        return []
+    return [rich(f"In your text messages: the <b>{escape(word)}</b>.", b.st.body)]
+
+
+def _how_to(b: Booklet, exercise: Exercise) -> Flowables:
+    """The starting position and the steps."""
+    st = b.st
+    return [
+        _subheading("Starting position", st),
+        para(exercise.starting_position, st.body),
+        _subheading("Steps", st),
+        *numbered(exercise.steps, st),
+    ]
 
 
 #: The tallest a picture is drawn, in body-text sizes: standing figures are tall and narrow.
@@ -157,8 +237,11 @@ def figure_table(b: Booklet, exercise: Exercise) -> Any | None:
 
 
 def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
+    """An exercise: its heading, dose, steps and own precautions kept on one page, then the
+    tips, mistakes and other forms, each block kept whole."""
     st = b.st
-    top: Flowables = [
+    shared = {p.id for p in b.bundle.shared_precautions(b.bundle.plan_exercises(b.plan))}
+    main: Flowables = [
         HRFlowable(
             width="100%",
             thickness=st.body_size * 0.12,
@@ -167,10 +250,15 @@ def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
             spaceAfter=0,
         ),
         heading(exercise.name, st.h2, key=f"exercise-{exercise.id}", level=1),
-        para(exercise.purpose, st.body),
     ]
+    # Large print says what the exercise does after its steps: at 18 pt, with the purpose
+    # first, most exercises' heading, dose and steps would not fit one page.
+    purpose = [_subheading("What it does", st), para(exercise.purpose, st.body)]
+    if not st.large:
+        main.append(para(exercise.purpose, st.body))
+    main.append(_care_line(b, exercise))
     if exercise.learn_in_person:
-        top.append(
+        main.append(
             box(
                 [[para(LEARN_IN_PERSON, st.cell_bold)]],
                 st,
@@ -179,56 +267,56 @@ def exercise_section(b: Booklet, exercise: Exercise) -> Flowables:
                 stripe=True,
             )
         )
-    # The precautions open the section with its heading, before the dosage, so a patient (or
-    # a photocopy of one page) never sees an exercise without them.
-    precautions = b.bundle.precautions_for(exercise)
-    if precautions:
-        box_ = precautions_box(precautions, st, band=f"Take care: {exercise.name}", whole=False)
-        top += [box_, spacer(st, 0.3)]
-    top.append(dosage_box(b, exercise))
-    story: Flowables = [KeepTogether(top)]
-    # The pictures stay with the starting position and the steps they show (and, when the
-    # page has room, with the heading above).
+    main.append(dosage_box(b, exercise))
+    # The heading, dose and steps stay on one page; only when they are taller than a page
+    # (some exercises in large print) do the steps move on to the next one, whole.
+    story: Flowables = [KeepBlocks([main, _how_to(b, exercise)], fill=False)]
+    # The exercise's own precautions follow its steps in full, under a band that names it;
+    # the rules every exercise shares are said once, in full, at the start of the section.
+    own = [p for p in b.bundle.precautions_for(exercise) if p.id not in shared]
+    after: list[Flowables] = [
+        [*(purpose if st.large else [spacer(st, 0.3)]), *_text_name(b, exercise)]
+    ]
+    # The pictures follow the steps they show, as one block (a pose and its caption share a
+    # cell): with them on the page when there is room, else at the top of the next.
     pictures = figure_table(b, exercise)
-    story.append(
-        KeepTogether(
-            [
-                *([pictures] if pictures is not None else []),
-                _subheading("Starting position", st),
-                para(exercise.starting_position, st.body),
-                _subheading("Steps", st),
-                *numbered(exercise.steps, st),
-            ]
+    if pictures is not None:
+        after.insert(0, [pictures])
+    if own:
+        # Those the "Good to know" page gives in full are given here in short.
+        general = frozenset(p.id for p in b.bundle.general_precautions_for(b.plan))
+        # A block of its own: it may break between rows, its band repeated, when it is long.
+        care = precautions_box(
+            own, st, band=f"Take care: {exercise.name}", whole=False, brief=general
         )
-    )
+        after.append([care])
     if exercise.cues:
-        story += _block([_subheading("Tips", st), *bullets(exercise.cues, st)], st)
+        after.append([_subheading("Tips", st), *bullets(exercise.cues, st)])
     if exercise.common_mistakes:
-        mistakes = [_subheading("Common mistakes", st)]
-        for m in exercise.common_mistakes:
-            mistakes += [
+        mistakes = [
+            [
                 bullet(f"<b>Mistake:</b> {escape(m.mistake)}", st),
                 rich(f"<b>Instead:</b> {escape(m.instead)}", st.bullet),
             ]
-        story += _block(mistakes, st)
+            for m in exercise.common_mistakes
+        ]
+        after += [[_subheading("Common mistakes", st), *mistakes[0]], *mistakes[1:]]
     if exercise.variations:
         variations = [
             bullet(f"<b>{escape(v.name)}:</b> {escape(v.note)}", st) for v in exercise.variations
         ]
-        story += _block([_subheading("Other names and forms", st), *variations], st)
+        after.append([_subheading("Other names and forms", st), *variations])
     if exercise.equipment:
-        story += _block([_subheading("What you need", st), *bullets(exercise.equipment, st)], st)
+        after.append([_subheading("What you need", st), *bullets(exercise.equipment, st)])
+    # What follows the steps moves as one unit when it fits a page, so a short block never
+    # sits alone at the top of an otherwise empty page; each block (a sub-heading and its
+    # lines, a mistake and its "Instead") always stays whole.
+    story.append(KeepBlocks(after))
     return story
 
 
 def _subheading(text: str, st: Styles) -> Any:
     return para(text, st.h3)
-
-
-def _block(flowables: Flowables, st: Styles) -> Flowables:
-    """A sub-heading and its lines, kept on one page in the standard edition. Large print
-    lets them break (the heading still stays with its first line) rather than leave gaps."""
-    return list(flowables) if st.large else [KeepTogether(flowables)]
 
 
 def exercises(b: Booklet) -> Flowables:
@@ -240,10 +328,9 @@ def exercises(b: Booklet) -> Flowables:
             "lists for the weeks you are in, and stop if you notice a warning sign.",
             st.body,
         ),
+        *rules_for_every_exercise(b),
     ]
-    for i, exercise in enumerate(b.bundle.plan_exercises(b.plan)):
-        if i:
-            story.append(CondPageBreak(st.leading * 14))
+    for exercise in b.bundle.plan_exercises(b.plan):
         story += exercise_section(b, exercise)
     story.append(PageBreak())
     return story

@@ -13,7 +13,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph
+from reportlab.platypus import KeepTogether, Paragraph
 from reportlab.platypus.flowables import Flowable
 
 
@@ -259,3 +259,54 @@ class AtFoot(Flowable):  # type: ignore[misc]
         for flowable, step in zip(self.content, self.sizes, strict=True):
             y -= step
             flowable.drawOn(self.canv, 0, y)
+
+
+class KeepBlocks(KeepTogether):  # type: ignore[misc]
+    """Blocks (lists of flowables) kept on one page as a unit when they fit one and moving
+    them would not leave this page under a third full; else each block kept whole.
+
+    reportlab's KeepTogether cannot be nested (it reports an unbounded height to force a
+    split, so an outer one always breaks the page); this keeps both levels in one flowable.
+    """
+
+    def __init__(self, blocks: list[list[Any]], *, fill: bool = True) -> None:
+        """:param fill: move the blocks whole to the next page only when this one is a third
+        full already (False: whenever they fit one page)."""
+        super().__init__([f for block in blocks for f in block])
+        self._blocks = blocks
+        self._fill = fill
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        if getattr(self, "_wrapInfo", None) != (available_width, available_height):
+            self.wrap(available_width, available_height)
+        frame = getattr(self, "_frame", None)
+        page = frame._height if frame is not None else available_height
+        content = list(self._content)
+        from reportlab.platypus.doctemplate import FrameBreak, NullActionFlowable
+
+        if available_height >= self._H:
+            return content
+        # Moved whole to the next page only when this one is a third full already.
+        if page >= self._H and (not self._fill or page - available_height >= page / 3):
+            return [FrameBreak(), *content]
+        # Too tall for one page, or this page would be left nearly empty: each block whole,
+        # the last small ones glued until they fill a third of a page, so the page they end on
+        # is not nearly empty either.
+        blocks = [list(b) for b in self._blocks]
+        tail = blocks.pop()
+        while (
+            blocks
+            and _height(tail, available_width, self.canv) < page / 3
+            and _height(blocks[-1], available_width, self.canv) < page / 3
+        ):
+            tail = [*blocks.pop(), *tail]
+        # A block of one flowable splits as that flowable does (a table between its rows).
+        kept = [b[0] if len(b) == 1 else KeepTogether(b) for b in [*blocks, tail]]
+        # The doc template adds the first item at once: an action, not a KeepTogether.
+        return [NullActionFlowable(), *kept]
+
+
+def _height(flowables: list[Any], width: float, canvas: Any) -> float:
+    from reportlab.platypus.flowables import _listWrapOn
+
+    return float(_listWrapOn(flowables, width, canvas)[1])

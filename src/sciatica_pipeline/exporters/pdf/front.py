@@ -17,6 +17,7 @@ from sciatica_pipeline.exporters.pdf.parts import (
     accent_box,
     bold_lead,
     bullets,
+    emergency_box,
     heading,
     para,
     precautions_box,
@@ -79,18 +80,20 @@ def safety(b: Booklet) -> Flowables:
     st, bundle, plan = b.st, b.bundle, b.plan
     story: Flowables = [
         heading("When to get help", st.h1, key="stop-and-get-help"),
+        emergency_box(b),
         para("Watch for these warning signs. If you notice one, do what it says.", st.body),
         *red_flag_boxes(b),
-        PageBreak(),
     ]
     general = bundle.general_precautions_for(plan)
     if general:
+        # "Good to know" follows on the same page, so the last warning-sign box never stands
+        # alone on a page of its own.
         story += [
             heading("Good to know", st.h1, key="good-to-know"),
             para("Keep these in mind every time you exercise.", st.body),
         ]
         story.append(precautions_box(general, st))
-        story.append(PageBreak())
+    story.append(PageBreak())
     return story
 
 

@@ -65,6 +65,11 @@ class Booklet:
     st: Styles
 
     @property
+    def region(self) -> str | None:
+        """The content's region (`US` for `en-US`): a per-plan booklet has no patient."""
+        return self.bundle.manifest.region
+
+    @property
     def us_dates(self) -> bool:
         return (self.bundle.manifest.region or "").upper() == "US"
 
@@ -200,14 +205,14 @@ def box(
     )
 
 
-def _sentence(title: str) -> str:
+def as_sentence(title: str) -> str:
     """The title as a lead-in: `Start slowly.` (no second stop after `?` or `.`)."""
     return title if title[-1:] in ".?!:" else title + "."
 
 
 def precaution_markup(precaution: Precaution, *, short: bool = False) -> str:
     """`**Title.** text action` (`**Title.** action` when short), escaped."""
-    parts = [f"<b>{escape(_sentence(precaution.title))}</b>"]
+    parts = [f"<b>{escape(as_sentence(precaution.title))}</b>"]
     if not short:
         parts.append(escape(precaution.text))
     parts.append(escape(precaution.action))
@@ -221,9 +226,12 @@ def precautions_box(
     short: bool = False,
     band: str | None = None,
     whole: bool = True,
+    brief: frozenset[str] = frozenset(),
 ) -> Any:
     """Precautions, one row each, with a bar down the left in the colour of its severity.
 
+    :param brief: ids of precautions given in short (title and action): those the booklet
+        already gives in full elsewhere, on its "Good to know" page.
     :param band: a heading row, repeated if the box breaks across pages.
     :param whole: keep the box on one page (standard print); False when the caller already
         keeps it together with what it belongs to."""
@@ -243,7 +251,9 @@ def precautions_box(
             ("BACKGROUND", (0, row), (0, row), colors.HexColor(fill)),
             ("LINEBEFORE", (0, row), (0, row), st.body_size * 0.4, colors.HexColor(border)),
         ]
-    rows = [[rich(precaution_markup(p, short=short), st.cell)] for p in precautions]
+    rows = [
+        [rich(precaution_markup(p, short=short or p.id in brief), st.cell)] for p in precautions
+    ]
     if band:
         rows.insert(0, [para(band, st.band)])
         commands += [
@@ -276,7 +286,7 @@ def red_flag_boxes(b: Booklet, *, short: bool = False) -> Flowables:
             continue
         rows: list[Flowables] = [[rich(f"{escape(SEVERITY_HEADINGS[severity])}:", st.band)]]
         for flag in group:
-            title = f"<b>{escape(_sentence(flag.title))}</b>"
+            title = f"<b>{escape(as_sentence(flag.title))}</b>"
             if short:
                 rows.append([rich(f"{title} {escape(flag.action)}", st.cell)])
             else:
@@ -309,6 +319,25 @@ def red_flag_boxes(b: Booklet, *, short: bool = False) -> Flowables:
             )
         )
     return boxes
+
+
+def emergency_box(b: Booklet) -> Any:
+    """`In an emergency, call 911.` in white on red, the number of the content's region."""
+    from sciatica_pipeline.exporters.region import emergency_line
+
+    st = b.st
+    return table(
+        [[rich(f"<b>{escape(emergency_line(b.region))}</b>", st.band)]],
+        st,
+        [
+            ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(DANGER)),
+            ("LEFTPADDING", (0, 0), (-1, -1), st.padding() * 1.4),
+            ("TOPPADDING", (0, 0), (-1, -1), st.padding() * 0.8),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), st.padding() * 0.8),
+        ],
+        widths=[st.width],
+        spaceAfter=st.gap * 0.6,
+    )
 
 
 def write_in_lines(labels: Sequence[str], st: Styles, *, width: float | None = None) -> Any:

@@ -3,6 +3,7 @@ log the patient fills in by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -32,7 +33,7 @@ from sciatica_pipeline.exporters.pdf.styles import (
     RULE,
     Styles,
 )
-from sciatica_pipeline.exporters.wording import describe_dosage
+from sciatica_pipeline.exporters.wording import session_dosage
 from sciatica_pipeline.model.content import Phase
 
 DAYS_PER_WEEK = 7
@@ -51,20 +52,58 @@ def _grid(st: Styles, *, header_rows: int) -> list[tuple[Any, ...]]:
     ]
 
 
+def _changes(b: Booklet, phase: Phase) -> list[str]:
+    """What a phase changes against the one before: exercises added and dropped, and doses
+    that differ (a dose whose note alone changes says the note: "hold each stretch a little
+    longer"), exercises with the same change named together."""
+    bundle, sessions = b.bundle, b.plan.sessions_per_day
+    index = b.plan.phases.index(phase)
+    if index == 0:
+        return []
+    before = b.plan.phases[index - 1]
+    old = {rx.exercise: bundle.dosage_in(rx) for rx in before.exercises}
+    added: list[str] = []
+    changed: dict[str, list[str]] = {}
+    for rx in phase.exercises:
+        name = bundle.exercises[rx.exercise].name
+        dosage = bundle.dosage_in(rx)
+        if rx.exercise not in old:
+            added.append(name)
+        elif dosage != old[rx.exercise]:
+            same_numbers = replace(dosage, note=None) == replace(old[rx.exercise], note=None)
+            text = dosage.note if same_numbers and dosage.note else None
+            text = text or session_dosage(dosage, sessions)
+            changed.setdefault(text, []).append(name)
+    new = {rx.exercise for rx in phase.exercises}
+    dropped = [bundle.exercises[e].name for e in old if e not in new]
+    changes = [f"New: {', '.join(added)}."] if added else []
+    changes += [f"{', '.join(names)}: {text}" for text, names in changed.items()]
+    changes += [f"Stop: {', '.join(dropped)}."] if dropped else []
+    return changes
+
+
 def _phase_table(b: Booklet, phase: Phase) -> Any:
-    """A phase: its goals and markers, then an exercise | how-much row per exercise.
+    """A phase: its goals, what changes, its markers, then an exercise | how-much-in-each-
+    session row per exercise.
 
     Every row is short, so the table breaks between rows, and repeats its band."""
     st, bundle = b.st, b.bundle
+    sessions = b.plan.sessions_per_day
     data: list[list[Any]] = [
         [para(f"{phase.weeks_label}: {phase.name}", st.band), ""],
         [para("Goals", st.cell_bold), bullets(phase.goals, st)],
-        [para("You are on track when", st.cell_bold), bullets(phase.progress_markers, st)],
-        [para("Exercise", st.cell_head), para("How much", st.cell_head)],
     ]
+    changes = _changes(b, phase)
+    if changes:
+        data.append([para("What changes", st.cell_bold), bullets(changes, st)])
+    data += [
+        [para("You are on track when", st.cell_bold), bullets(phase.progress_markers, st)],
+        [para("Exercise", st.cell_head), para("In each session", st.cell_head)],
+    ]
+    header_row = len(data) - 1
     for rx in phase.exercises:
         exercise = bundle.exercises[rx.exercise]
-        dosage = describe_dosage(bundle.dosage_in(rx), with_note=False)
+        dosage = session_dosage(bundle.dosage_in(rx), sessions)
         data.append([para(exercise.name, st.cell_bold), para(dosage, st.cell)])
     if phase.walking:
         data.append([para("Walking target", st.cell_bold), para(phase.walking.target, st.cell)])
@@ -73,8 +112,8 @@ def _phase_table(b: Booklet, phase: Phase) -> Any:
         *_grid(st, header_rows=1),
         ("SPAN", (0, 0), (-1, 0)),
         ("BACKGROUND", (0, 1), (0, -1), colors.HexColor(ACCENT_LIGHT)),
-        ("BACKGROUND", (0, 3), (-1, 3), colors.HexColor(NOTE_LIGHT)),
-        ("NOSPLIT", (0, 3), (-1, 4)),
+        ("BACKGROUND", (0, header_row), (-1, header_row), colors.HexColor(NOTE_LIGHT)),
+        ("NOSPLIT", (0, header_row), (-1, header_row + 1)),
     ]
     return table(
         data,
@@ -95,7 +134,8 @@ def program(b: Booklet) -> Flowables:
     story.append(
         para(
             f"The plan lasts {plan.duration_weeks} weeks, with {sessions} of exercise a day. "
-            "In each session, do the exercises listed for the weeks you are in.",
+            "In each session, do every exercise listed for the weeks you are in, as much as "
+            "its row says.",
             st.body,
         )
     )
@@ -112,14 +152,17 @@ def program(b: Booklet) -> Flowables:
 
 
 def _checkpoints(b: Booklet) -> Any:
+    """One row per week, holding every checkpoint of that week."""
     st, bundle = b.st, b.bundle
     data: list[list[Any]] = [[para("End of week", st.band), para("What to check", st.band)]]
+    weeks: dict[int, list[Any]] = {}
     for checkpoint in b.plan.checkpoints:
-        cell = [para(checkpoint.title, st.cell_bold), para(checkpoint.text, st.cell)]
+        cell = weeks.setdefault(checkpoint.after_week, [])
+        cell += [para(checkpoint.title, st.cell_bold), para(checkpoint.text, st.cell)]
         if checkpoint.precaution:
             p = bundle.precautions[checkpoint.precaution]
             cell.append(rich(f"<b>{escape(p.title)}:</b> {escape(p.action)}", st.cell))
-        data.append([para(f"Week {checkpoint.after_week}", st.cell_bold), cell])
+    data += [[para(f"Week {week}", st.cell_bold), cell] for week, cell in sorted(weeks.items())]
     label = st.width * (0.24 if st.large else 0.2)
     return table(
         data,
@@ -150,8 +193,8 @@ def tracking_log(b: Booklet) -> Flowables:
         block: Flowables = [_week_table(b, week), spacer(st, 0.4)]
         if week in checkpoints:
             titles = "; ".join(checkpoints[week])
-            block.append(
-                rich(f"<b>End of week {week}:</b> {escape(titles)} (see Checkpoints).", st.body)
+            block.insert(
+                0, rich(f"<b>End of this week:</b> {escape(titles)} (see Checkpoints).", st.body)
             )
         story.append(KeepTogether(block))
     story.append(PageBreak())
@@ -223,5 +266,6 @@ def _week_table(b: Booklet, week: int) -> Any:
         size=size,
         row_height=st.log_row,
         colours=(ACCENT, RULE, ACCENT_LIGHT, INK),
-        note_lines=3 if st.large else 0,
+        # Two lines, so a large-print week and its checkpoint line fit one page.
+        note_lines=2 if st.large else 0,
     )

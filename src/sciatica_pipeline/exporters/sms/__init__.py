@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, get_args
 
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.exporters.sms.check import sms_sequences
-from sciatica_pipeline.exporters.sms.files import gateway_bytes, outgoing, patient_text, review_text
+from sciatica_pipeline.exporters.sms.files import (
+    gateway_bytes,
+    help_reply,
+    outgoing,
+    patient_text,
+    review_text,
+)
 from sciatica_pipeline.exporters.sms.merge import MergeLimits
 from sciatica_pipeline.exporters.sms.sequence import Format, SmsOptions
 from sciatica_pipeline.exporters.sms.timing import Window
@@ -121,6 +127,13 @@ class SmsSequence(Exporter):
         messages = outgoing(bundle, patient, options, memo)
         text = patient_text(bundle, patient, messages, options, memo)
         yield Artifact("messages.txt", text.encode(), "text/plain", plan=patient.plan)
+        yield Artifact(
+            "help-reply.txt",
+            (help_reply(bundle, patient, options) + "\n").encode(),
+            "text/plain",
+            patient_facing=False,
+            plan=patient.plan,
+        )
         data = gateway_bytes(patient, messages, options.format)
         yield Artifact(
             f"gateway.{options.format}",

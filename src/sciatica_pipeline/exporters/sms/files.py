@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sciatica_pipeline.errors import PipelineError
+from sciatica_pipeline.exporters.region import emergency_line, patient_region
 from sciatica_pipeline.exporters.sms.check import sendable
 from sciatica_pipeline.exporters.sms.encoding import GSM7_SINGLE, SmsCount, count
 from sciatica_pipeline.exporters.sms.merge import NO_CLINIC_NAME, MergeError, fill, patient_values
+from sciatica_pipeline.exporters.sms.messages import Composer, condition_pattern, condition_words
 from sciatica_pipeline.exporters.sms.sequence import Format, Message, SmsOptions, weekly_slots
-from sciatica_pipeline.exporters.sms.timing import send_times
-from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS
+from sciatica_pipeline.exporters.sms.timing import send_times, session_before
+from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, clinician_notes
 from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Plan
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.plugins.exporter import SkipPatient
@@ -84,7 +86,8 @@ def _rules(options: SmsOptions, sessions_per_day: int) -> list[str]:
         f"At most {_plural(per_day, 'message')} a day and {week} in any 7 days, sent between "
         f"{options.window.start:%H:%M} and {options.window.end:%H:%M} in the patient's own "
         "time zone, ahead of the daily session named (the session time less the patient's "
-        "lead time). The first message of each plan week ends with the opt-out line."
+        "lead time), or of the day's next session when that is not before the session: never "
+        "after a session began. The first message of each plan week ends with the opt-out line."
     )
 
 
@@ -124,6 +127,7 @@ def review_text(bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | No
         "",
         *safety,
         "",
+        *_provenance(bundle, plan),
         f"MESSAGES ({len(sequence.messages)})",
     ]
     longest = limits.longest()
@@ -137,10 +141,26 @@ def review_text(bundle: Bundle, plan: Plan, options: SmsOptions, memo: Memo | No
             f" ({size} of {GSM7_SINGLE} characters at the longest)",
             f"   {message.template}",
         ]
+    lines += [
+        "",
+        "HELP REPLY (for the gateway to send when the patient texts HELP)",
+        f"   {help_template(bundle, plan, options)}",
+    ]
     if sequence.left_out:
         lines += ["", "Left out (no send slot under these limits):"]
         lines += [f"- {label}" for label in sequence.left_out]
     return "\n".join(lines) + "\n"
+
+
+def _provenance(bundle: Bundle, plan: Plan) -> list[str]:
+    """Where the plan's content comes from, for the clinicians who review the sequence."""
+    notes = clinician_notes(bundle, plan)
+    if not notes:
+        return []
+    lines = ["NOTES FOR CLINICIANS: WHERE THE CONTENT COMES FROM", ""]
+    for what, texts in notes:
+        lines += _wrap(f"- {what}: {' '.join(texts)}", "  ")
+    return [*lines, ""]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +196,19 @@ def outgoing(
         by_day.setdefault(message.slot.day, []).append(message)
     out: list[Outgoing] = []
     zone = patient.zone
+    # Each message goes before its slot's session, or the day's next one that leaves room
+    # inside the window; never after a session began.
+    chosen = [
+        session_before(patient.session_times, s, patient.reminder_minutes, options.window)
+        for s in range(len(patient.session_times))
+    ]
+    if all(c is None for c in chosen):
+        raise SkipPatient(
+            "no session starts late enough in the sending window for a message to go out before it"
+        )
     for day, messages in by_day.items():
         date = patient.start_date + dt.timedelta(days=day)
-        sessions = [patient.session_times[m.slot.session] for m in messages]
+        sessions = sorted(patient.session_times[chosen[m.slot.session] or 0] for m in messages)
         times = send_times(date, sessions, patient.reminder_minutes, options.window, zone)
         for message, local in zip(messages, times, strict=True):
             body = fill(message.template, values)
@@ -187,6 +217,22 @@ def outgoing(
                 raise PipelineError(f"{message.label} does not fit one SMS for {patient.id}")
             out.append(Outgoing(len(out) + 1, message, local, body, size))
     return out
+
+
+def help_template(bundle: Bundle, plan: Plan, options: SmsOptions) -> str:
+    """The HELP reply of a plan's sequence, merge fields in place (CTIA: who sends, how
+    often, how to get help, that rates may apply, how to stop)."""
+    forbidden = condition_pattern(condition_words(bundle))
+    composer = Composer(bundle, plan, options.limits, forbidden)
+    week = len(weekly_slots(options.max_per_day, options.max_per_week, plan.sessions_per_day))
+    return composer.text(composer.help_reply(week), opt_out=False)
+
+
+def help_reply(bundle: Bundle, patient: Patient, options: SmsOptions) -> str:
+    """The HELP reply for one patient, filled in."""
+    forbidden = condition_pattern(condition_words(bundle))
+    values = patient_values(patient, options.limits, forbidden)
+    return fill(help_template(bundle, bundle.plans[patient.plan], options), values)
 
 
 def gateway_rows(patient: Patient, messages: list[Outgoing]) -> Iterator[tuple[str | int, ...]]:
@@ -248,7 +294,9 @@ def patient_text(
             "The clinic's name is not used (it names a condition, or has characters an SMS "
             f'cannot send): the messages say "{NO_CLINIC_NAME}".'
         )
-    lines += ["", *safety, "", f"MESSAGES ({len(messages)})"]
+    # The number to call where the patient is (the plan's block is shared by all patients).
+    lines += ["", emergency_line(patient_region(patient)), "", *safety]
+    lines += ["", f"MESSAGES ({len(messages)})"]
     for item in messages:
         local, utc = item.local, item.utc
         lines += [

@@ -1,4 +1,5 @@
-"""The merge fields of SMS templates (`{first_name}`, `{clinic_name}`, `{clinic_phone}`): their
+"""The merge fields of SMS templates (`{first_name}`, `{clinic_name}`, `{clinic_phone}`,
+`{emergency_number}`): their
 length limits, the longest values the checks fill them with, and a patient's values, shortened
 by documented rules so that every message still fits one segment.
 """
@@ -14,7 +15,13 @@ from sciatica_pipeline.exporters.sms.encoding import septets, transliterate
 if TYPE_CHECKING:
     from sciatica_pipeline.model.patient import Patient
 
-FIELDS: tuple[str, ...] = ("first_name", "clinic_name", "clinic_phone")
+FIELDS: tuple[str, ...] = ("first_name", "clinic_name", "clinic_phone", "emergency_number")
+
+#: How an emergency message starts when the patient's region has a number we know (calling
+#: it is going to emergency care, and no longer than saying so); without one it says
+#: `NO_EMERGENCY_NUMBER`, the emergency heading.
+EMERGENCY_CALL = "Emergency? Call {emergency_number} now"
+NO_EMERGENCY_NUMBER = "Go to emergency care now"
 
 #: Said instead of a first name when the record has none, or one that does not fit.
 NO_FIRST_NAME = "there"
@@ -57,6 +64,8 @@ class MergeLimits:
             "first_name": "X" * max(self.first_name, len(NO_FIRST_NAME)),
             "clinic_name": "X" * max(self.clinic_name, len(NO_CLINIC_NAME)),
             "clinic_phone": "9" * self.clinic_phone,
+            # Every emergency number we give has 3 digits (exporters.region).
+            "emergency_number": "999",
         }
 
 
@@ -65,7 +74,11 @@ class MergeError(ValueError):
 
 
 def fill(template: str, values: dict[str, str]) -> str:
-    """`template` with each `{field}` replaced by its value."""
+    """`template` with each `{field}` replaced by its value; with no emergency number (a
+    region we know none for), "Emergency? Call {emergency_number} now" becomes "Go to
+    emergency care now"."""
+    if not values.get("emergency_number"):
+        template = template.replace(EMERGENCY_CALL, NO_EMERGENCY_NUMBER)
     for name in FIELDS:
         template = template.replace("{" + name + "}", values[name])
     return template
@@ -141,8 +154,11 @@ def patient_values(
 
     :param forbidden: condition words; a clinic name with one is not used.
     """
+    from sciatica_pipeline.exporters.region import emergency_number, patient_region
+
     return {
         "first_name": first_name(patient.name, limits.first_name),
         "clinic_name": clinic_name(patient.clinic_name, limits.clinic_name, forbidden),
         "clinic_phone": clinic_phone(patient.clinic_phone, limits.clinic_phone),
+        "emergency_number": emergency_number(patient_region(patient)) or "",
     }

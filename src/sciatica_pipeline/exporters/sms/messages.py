@@ -10,10 +10,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sciatica_pipeline.exporters.sms.encoding import GSM7_SINGLE, count, transliterate
-from sciatica_pipeline.exporters.sms.merge import MergeLimits, fill
+from sciatica_pipeline.exporters.sms.merge import EMERGENCY_CALL, MergeLimits, fill
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, dosage_parts
 from sciatica_pipeline.model.content import (
-    SEVERITY_ORDER,
     Bundle,
     Dosage,
     Exercise,
@@ -27,6 +26,13 @@ OPT_OUT = "Reply STOP to opt out, HELP for help."
 #: Said instead when a message cannot hold the whole line (never in the first message).
 OPT_OUT_SHORT = "Reply STOP to opt out."
 BRAND = "{clinic_name}: "
+#: How reminders open, in turn, so that a phase's reminders read differently.
+REMINDER_LEADS: tuple[str, ...] = (
+    "Today's exercises:",
+    "Time for your exercises:",
+    "Your exercises today:",
+    "Exercise time:",
+)
 CALL = "Call {clinic_phone}."
 
 #: Words that name a diagnosis; no message may contain them (an SMS can be read over a
@@ -156,9 +162,18 @@ class Composer:
         return exercise_word(self.bundle.exercises[exercise_id], self.forbidden)
 
     def welcome(self, per_week: int) -> str:
+        """The opt-in confirmation CTIA's handbook asks for: who sends, how often, "Msg & data
+        rates may apply", and (with the opt-out line) HELP and STOP."""
         return (
-            f"Hi {{first_name}}, you're signed up for exercise texts, up to {per_week} a week. "
-            f"{CALL}"
+            f"Hi {{first_name}}, exercise texts: up to {per_week}/wk. "
+            f"Msg & data rates may apply. {CALL}"
+        )
+
+    def help_reply(self, per_week: int) -> str:
+        """The gateway's reply to HELP: who sends, how often, the number, how to stop."""
+        return (
+            f"Exercise texts, up to {per_week}/wk. For help call {{clinic_phone}}. "
+            f"Msg & data rates may apply. {OPT_OUT_SHORT}"
         )
 
     def red_flags(self, opt_out: bool) -> list[tuple[str, tuple[Precaution, ...]]]:
@@ -179,6 +194,12 @@ class Composer:
 
             out += [(say(chunk), tuple(chunk)) for chunk in _pack(group, fits)]
         return out
+
+    def again(self, body: str, opt_out: bool) -> str:
+        """A message sent a second time, marked as a reminder when that still fits."""
+        lead = body if body.startswith(EMERGENCY_CALL) else body[0].lower() + body[1:]
+        again = f"Reminder: {lead}"
+        return again if self.fits(again, opt_out) else body
 
     def phase(self, index: int, opt_out: bool) -> str:
         """What changes this week: new exercises (with the first part of their dosage), new
@@ -221,15 +242,25 @@ class Composer:
             f"{self.plan.duration_weeks}-week plan. {CALL}"
         )
 
-    def reminder(self, phase: Phase, start: int, opt_out: bool) -> tuple[str, int]:
-        """Today's exercises, named in turn from `start`, as many as fit, with the precaution
-        they all share when it fits; returns the body and how many exercises it names."""
+    def reminder(
+        self, phase: Phase, start: int, opt_out: bool, variant: int = 0, week: int | None = None
+    ) -> tuple[str, int]:
+        """Today's exercises, named in turn from `start`, as many as fit, with a precaution
+        they all share when it fits; returns the body and how many exercises it names.
+
+        `variant` (the reminder's number in its phase) turns the opening words and the
+        shared precaution, so that a phase's reminders are not the same text again and
+        again."""
         ids = [rx.exercise for rx in phase.exercises]
         n = len(ids)
         if not n:
             return f"Time for today's exercises. {CALL}", 0
         names = [self.name(ids[(start + i) % n]) for i in range(n)]
-        care = _shared_precaution(self.bundle, [self.bundle.exercises[e] for e in ids])
+        shared = self.bundle.shared_precautions(self.bundle.exercises[e] for e in ids)
+        care = shared[variant % len(shared)] if shared else None
+        lead = REMINDER_LEADS[variant % len(REMINDER_LEADS)]
+        if week is not None:
+            lead = f"Week {week}. {lead}"
         candidates = []
         for with_care in (care is not None, False):
             for shown in range(n, 0, -1):
@@ -239,13 +270,15 @@ class Composer:
                     else (f"{', '.join(names[:shown])} and {n - shown} more")
                 )
                 extra = f" {care.title}." if with_care and care else ""
-                candidates.append((f"Today's exercises: {listed}.{extra} {CALL}", shown))
+                candidates.append((f"{lead} {listed}.{extra} {CALL}", shown))
         return self.choose(candidates, opt_out)
 
 
 def _emergency(flags: Sequence[Precaution]) -> str:
+    # "Emergency? Call 911 now if you have ..."; "Go to emergency care now if you have ..."
+    # where no number is known for the patient's region (merge.fill).
     titles = join_items([_lower_first(f.title) for f in flags])
-    return f"{SEVERITY_HEADINGS['emergency']} {titles}. Then call us at {{clinic_phone}}."
+    return f"{EMERGENCY_CALL} if you have {titles}. Then call us at {{clinic_phone}}."
 
 
 def _urgent(flags: Sequence[Precaution]) -> str:
@@ -280,18 +313,6 @@ def _changes(
     parts += others
     text = "; ".join(parts)
     return f"{text}; and {more} more" if more else text
-
-
-def _shared_precaution(bundle: Bundle, exercises: Sequence[Exercise]) -> Precaution | None:
-    """The most serious precaution every exercise carries (ties: the first exercise's order)."""
-    if not exercises:
-        return None
-    shared = set.intersection(*(set(e.precautions) for e in exercises))
-    ranked = sorted(
-        (p for p in exercises[0].precautions if p in shared),
-        key=lambda p: SEVERITY_ORDER.index(bundle.precautions[p].severity),
-    )
-    return bundle.precautions[ranked[0]] if ranked else None
 
 
 def _pack(

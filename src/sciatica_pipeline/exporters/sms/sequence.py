@@ -157,8 +157,10 @@ def plan_sequence(bundle: Bundle, plan: Plan, options: SmsOptions) -> PlanSequen
     flags = composer.red_flags(opt_out=every_slot_carries)
 
     def place_flags(start: int, when: str) -> None:
-        for n, (body, group) in enumerate(flags, start=1):
+        for n, (said, group) in enumerate(flags, start=1):
             slot = first(board.free(start, last_day, carrier_ok=every_slot_carries))
+            # Not word for word what the patient read weeks before.
+            body = composer.again(said, opt_out=every_slot_carries) if when == "later" else said
             titles = ", ".join(f.title for f in group)
             ids = ", ".join(f"precautions/{f.id}" for f in group)
             what = f"{when} red-flag message {n} ({titles})"
@@ -195,10 +197,15 @@ def plan_sequence(bundle: Bundle, plan: Plan, options: SmsOptions) -> PlanSequen
 
     # 7. Session reminders in every slot left, naming the phase's exercises in turn.
     rotation: dict[int, int] = {}
+    turns: dict[int, int] = {}
     for slot in board.free(0, last_day):
         index, phase = _phase_of(plan, slot.week)
-        body, shown = composer.reminder(phase, rotation.get(index, 0), opt_out=slot in carriers)
+        turn = turns.get(index, 0)
+        body, shown = composer.reminder(
+            phase, rotation.get(index, 0), opt_out=slot in carriers, variant=turn, week=slot.week
+        )
         rotation[index] = rotation.get(index, 0) + shown
+        turns[index] = turn + 1
         hint = "shorten the names of the phase's exercises or the precaution they all share"
         board.put(slot, "reminder", body, "reminder", f"/phases/{index}/exercises", hint)
 

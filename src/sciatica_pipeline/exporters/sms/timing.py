@@ -1,5 +1,7 @@
-"""When an SMS goes out: the session time less the patient's lead time, moved into the sending
-window (08:00-21:00 by default) of the patient's own time zone, on the message's local day.
+"""When an SMS goes out: before a session, never after it began. The session time less the
+patient's lead time, moved into the sending window (08:00-21:00 by default) of the patient's
+own time zone, on the message's local day; when that is not before the session (a 07:30
+session and a window opening at 08:00), before the day's next session that leaves room.
 """
 
 from __future__ import annotations
@@ -88,3 +90,17 @@ def _in_window(day: dt.date, time: dt.time, window: Window, zone: ZoneInfo) -> d
         shift = dt.datetime.combine(day, moment.time()) - dt.datetime.combine(day, time)
         moment = (moment.astimezone(dt.UTC) - shift - _MINUTE).astimezone(zone)
     return moment
+
+
+def session_before(
+    sessions: Sequence[dt.time], first: int, lead_minutes: int, window: Window
+) -> int | None:
+    """The first of the day's sessions from number `first` on (then the earlier ones) that a
+    message can precede inside the window: its time less the lead, moved into the window, is
+    still before the session begins. None when no session of the day leaves room."""
+    order: list[int] = [*range(first, len(sessions)), *range(first)]
+    for index in order:
+        start = _minutes(sessions[index])
+        if window.clamp(max(0, start - lead_minutes)) < start:
+            return index
+    return None
