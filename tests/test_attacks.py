@@ -137,7 +137,7 @@ def test_a_hostile_patients_file_is_refused_row_by_row(
     assert result.exit_code == 1, result.output
     assert f"{source}: {message}" in result.stderr
     assert "internal error" not in result.stderr
-    folders = sorted(p.name for p in out.iterdir() if p.is_dir()) if out.exists() else []
+    folders = sorted(p.name for p in out.glob("P-*") if p.is_dir()) if out.exists() else []
     assert folders == written
     for secret in SECRETS:
         assert secret not in result.output
@@ -277,7 +277,7 @@ def test_a_patients_formats_are_replaced_as_one_folder(run: Run, tmp_path: Path)
     assert again.exit_code == 0, again.stderr
     # The formats not asked for this time are carried over into the new folder unchanged.
     assert (out / "P-0001" / "sms" / "messages.txt").read_bytes() == before
-    assert (out / "P-0001" / "csv" / "assignments.csv").exists()
+    assert (out / "P-0001" / "ics" / "reminders.ics").exists()
 
 
 def test_public_output_is_never_writable_by_others(tmp_path: Path) -> None:
@@ -364,6 +364,13 @@ def test_kill_9_of_the_main_process_ends_its_workers_and_a_rerun_recovers(
     source = tmp_path / "patients.csv"
     write_patients(source, 4000)
     out = tmp_path / "out"
+    # An earlier run's run-level files, which the killed run must leave as they are.
+    example = CONTENT / "examples" / "patients.csv"
+    earlier = [sys.executable, "-m", "sciatica_pipeline", "patients", str(example)]
+    earlier += ["--content", str(CONTENT), "--out", str(out)]
+    subprocess.run(earlier, capture_output=True, check=True)
+    run_files = {p: p.read_bytes() for p in (out / "_run").rglob("*") if p.is_file()}
+    assert len(run_files) == 3
     command = [sys.executable, "-m", "sciatica_pipeline", "patients", str(source)]
     command += ["--content", str(CONTENT), "--out", str(out), "--jobs", "2"]
     main = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -389,6 +396,7 @@ def test_kill_9_of_the_main_process_ends_its_workers_and_a_rerun_recovers(
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in workers), "workers outlived their parent"
+    assert {p: p.read_bytes() for p in (out / "_run").rglob("*") if p.is_file()} == run_files
     again = subprocess.run(command, capture_output=True, text=True, check=False)
     assert again.returncode == 0, again.stderr
     assert len(list(out.glob("B-*"))) == 4000
@@ -475,3 +483,20 @@ def test_commands_work_from_any_folder(
     missing = run("validate", "no-such-folder")
     assert missing.exit_code == 2
     assert "give the path of a content folder (the one holding bundle.json)" in missing.stderr
+
+
+def test_an_ordered_run_file_sorted_on_disk_is_the_one_sorted_in_memory(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sciatica_pipeline.run import runfiles
+
+    example = CONTENT / "examples" / "patients.csv"
+    args = ["patients", str(example), "--content", str(CONTENT), "-f", "sms", "--jobs", "1"]
+    assert run(*args, "--out", str(tmp_path / "memory")).exit_code == 0
+    monkeypatch.setattr(runfiles, "SPILL_PARTS", 7)  # 144 messages: 21 sorted runs on disk
+    assert run(*args, "--out", str(tmp_path / "disk")).exit_code == 0
+    memory = (tmp_path / "memory" / "_run" / "sms" / "gateway.csv").read_bytes()
+    disk = (tmp_path / "disk" / "_run" / "sms" / "gateway.csv").read_bytes()
+    assert disk == memory
+    sends = [line.split(",")[4] for line in memory.decode().splitlines()[1:]]
+    assert sends == sorted(sends) and len(sends) > 7 * 3

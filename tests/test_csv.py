@@ -28,9 +28,9 @@ from sciatica_pipeline.exporters.ehr_csv.schema import ASSIGNMENTS, CATALOG
 from sciatica_pipeline.inputs.patients import read_patients
 from sciatica_pipeline.model.content import Bundle, Exercise, Plan
 from sciatica_pipeline.model.patient import Patient
-from sciatica_pipeline.model.schedule import phase_days, schedule
-from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, PatientContext
-from sciatica_pipeline.plugins.testing import check_exporter, check_patient_exporter
+from sciatica_pipeline.model.schedule import phase_days
+from sciatica_pipeline.plugins.exporter import Artifact, BuildContext
+from sciatica_pipeline.plugins.testing import check_exporter, check_run_exporter, run_files_for
 
 Run = Callable[..., Result]
 BUILD = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
@@ -87,8 +87,8 @@ def render(bundle: Bundle, options: Mapping[str, str] | None = None) -> dict[str
 def render_patient(
     bundle: Bundle, patient: Patient, options: Mapping[str, str] | None = None
 ) -> dict[str, bytes]:
-    context = PatientContext(bundle, patient, schedule(bundle, patient), BUILD, dict(options or {}))
-    return {a.path: a.data for a in EhrCsv().render_patient(context)}
+    """The run files of a run of this one patient (assignments.csv and its datapackage)."""
+    return run_files_for(EhrCsv(), bundle, [patient], build_time=BUILD, options=options)
 
 
 def write(folder: Path, files: Mapping[str, bytes]) -> Path:
@@ -203,22 +203,30 @@ def patient_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_patients_writes_assignments_that_validate(
+def run_rows(patient_out: Path, patient_id: str | None = None) -> list[dict[str, str]]:
+    """The run's assignments (every patient's, or one patient's rows)."""
+    got = rows((patient_out / "_run" / "csv" / "assignments.csv").read_bytes())
+    return [r for r in got if patient_id is None or r["patient_id"] == patient_id]
+
+
+def test_patients_writes_one_assignments_file_that_validates(
     patient_out: Path, bundle: Bundle, patients: list[Patient]
 ) -> None:
-    folders = [p for p in patient_out.iterdir() if p.is_dir()]
-    assert sorted(p.name for p in folders) == sorted(p.id for p in patients)
+    run_folder = patient_out / "_run" / "csv"
+    assert sorted(p.name for p in run_folder.iterdir()) == ["assignments.csv", "datapackage.json"]
+    assert validate(run_folder / "datapackage.json") == []
+    # No patient folder keeps a copy: the run's file is the one an EHR imports.
+    assert not any((patient_out / p.id / "csv").exists() for p in patients)
+    assert [r["patient_id"] for r in run_rows(patient_out)] == [
+        p.id for p in patients for _ in expected_rows(bundle, bundle.plans[p.plan])
+    ]  # the patients' order, each patient's rows together
     for patient in patients:
-        folder = patient_out / patient.id / "csv"
-        assert sorted(p.name for p in folder.iterdir()) == ["assignments.csv", "datapackage.json"]
-        assert validate(folder / "datapackage.json") == [], patient.id
         plan = bundle.plans[patient.plan]
-        got = rows((folder / "assignments.csv").read_bytes())
+        got = run_rows(patient_out, patient.id)
         assert [(int(r["phase_number"]), r["exercise_id"]) for r in got] == expected_rows(
             bundle, plan
         )
         for row in got:
-            assert row["patient_id"] == patient.id
             assert row["plan_id"] == plan.id
             phase = plan.phases[int(row["phase_number"]) - 1]
             first, last = phase_days(patient.start_date, phase)
@@ -229,35 +237,48 @@ def test_patients_writes_assignments_that_validate(
             ]
 
 
-def test_assignments_agree_with_the_catalog(
-    built: Path, patient_out: Path, patients: list[Patient]
-) -> None:
+def test_assignments_agree_with_the_catalog(built: Path, patient_out: Path) -> None:
     catalog = {
         (r["plan_id"], r["phase_number"], r["exercise_id"]): r
         for r in rows((built / "program-catalog.csv").read_bytes())
     }
-    for patient in patients:
-        for row in rows((patient_out / patient.id / "csv" / "assignments.csv").read_bytes()):
-            template = catalog[(row["plan_id"], row["phase_number"], row["exercise_id"])]
-            shared = set(row) & set(template)
-            assert {k: row[k] for k in shared} == {k: template[k] for k in shared}
+    for row in run_rows(patient_out):
+        template = catalog[(row["plan_id"], row["phase_number"], row["exercise_id"])]
+        shared = set(row) & set(template)
+        assert {k: row[k] for k in shared} == {k: template[k] for k in shared}
 
 
 def test_assignments_never_carry_a_name_or_number(
     patient_out: Path, patients: list[Patient]
 ) -> None:
+    data = (patient_out / "_run" / "csv" / "assignments.csv").read_bytes()
     for patient in patients:
-        data = (patient_out / patient.id / "csv" / "assignments.csv").read_bytes()
         for private in (patient.name, patient.mobile, patient.clinic_phone):
             if private:
                 assert private.encode() not in data
 
 
-def test_the_patient_descriptor_is_a_copy_of_the_build_one(built: Path, patient_out: Path) -> None:
+def test_the_run_descriptor_describes_the_assignments_of_the_build_one(
+    built: Path, patient_out: Path
+) -> None:
     build = json.loads((built / "datapackage.json").read_text())
-    patient = json.loads((patient_out / "P-0001" / "csv" / "datapackage.json").read_text())
-    assert patient["resources"] == [build["resources"][1]]
-    assert patient["resources"][0]["schema"] == ASSIGNMENTS.schema()
+    run = json.loads((patient_out / "_run" / "csv" / "datapackage.json").read_text())
+    assert run["resources"] == [build["resources"][1]]
+    assert run["resources"][0]["schema"] == ASSIGNMENTS.schema()
+
+
+def test_a_bad_record_stays_out_of_the_run_files(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "patients.csv"
+    good = "P-1,sciatica-plan,2027-03-08,UTC,08:00;18:00,+12025550143,+1 202 555 0100\n"
+    bad = "P-2,sciatica-plan,2027-03-08,Mars/Base,08:00;18:00,+12025550144,+1 202 555 0100\n"
+    header = "id,plan,start_date,timezone,session_times,mobile,clinic_phone\n"
+    source.write_text(header + good + bad)
+    out = tmp_path / "out"
+    result = run("patients", str(source), "--content", str(CONTENT), "--out", str(out))
+    assert result.exit_code == 1
+    assert {r["patient_id"] for r in run_rows(out)} == {"P-1"}
+    gateway = (out / "_run" / "sms" / "gateway.csv").read_text()
+    assert "P-1," in gateway and "P-2," not in gateway
 
 
 def test_two_builds_are_byte_identical(run: Run, tmp_path: Path) -> None:
@@ -418,10 +439,11 @@ def test_csv_exporter_keeps_the_contract(bundle: Bundle, patients: list[Patient]
         "datapackage.json",
     ]
     assert not any(a.patient_facing for a in artifacts)
-    for patient in patients:
-        done = check_patient_exporter(EhrCsv(), bundle, patient, build_time=BUILD)
-        assert [a.path for a in done] == ["assignments.csv", "datapackage.json"]
-        assert not any(a.patient_facing for a in done)
+    done = check_run_exporter(EhrCsv(), bundle, patients, build_time=BUILD)
+    assert sorted(done) == ["assignments.csv", "datapackage.json"]
+    assert len(rows(done["assignments.csv"])) == sum(
+        len(rows(render_patient(bundle, p)["assignments.csv"])) for p in patients
+    )
 
 
 def test_a_cached_exporter_renders_another_bundle_afresh(
@@ -432,9 +454,8 @@ def test_a_cached_exporter_renders_another_bundle_afresh(
     first_id = plan.phases[0].exercises[0].exercise
     renamed = with_exercise(bundle, first_id, name="Renamed")
     for source, name in ((bundle, bundle.exercises[first_id].name), (renamed, "Renamed")):
-        context = PatientContext(source, patient, schedule(source, patient), BUILD, {})
-        [assignments, _] = exporter.render_patient(context)
-        assert rows(assignments.data)[0]["exercise_name"] == name
+        assignments = run_files_for(exporter, source, [patient], build_time=BUILD)
+        assert rows(assignments["assignments.csv"])[0]["exercise_name"] == name
 
 
 # -- the data dictionary ---------------------------------------------------------------------

@@ -184,7 +184,7 @@ def test_bad_rows_are_reported_and_good_ones_still_written(run: Run, tmp_path: P
     )
     assert any(f"{source}: row 6: the patient id P-1 is already used at row 2" in x for x in lines)
     assert "3 records had problems" in result.stderr
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["P-1", "P-4"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["P-1", "P-4", "_run"]
     for secret in ("Secret Name", "Other Secret", "0999877", "Dupe", "Mars/Base", "2027-13-01"):
         assert secret not in result.output
 
@@ -234,7 +234,7 @@ def test_json_and_json_lines_input(run: Run, tmp_path: Path) -> None:
 def test_standard_input(run: Run, tmp_path: Path) -> None:
     result = patients(run, "-", tmp_path / "out", input=EXAMPLE.read_bytes())
     assert result.exit_code == 0, result.stderr
-    assert len([p for p in (tmp_path / "out").iterdir() if p.is_dir()]) == 6
+    assert len([p for p in (tmp_path / "out").glob("P-*") if p.is_dir()]) == 6
 
 
 def test_rerun_replaces_each_patient_folder(run: Run, tmp_path: Path) -> None:
@@ -412,10 +412,14 @@ def test_a_bad_option_value_is_reported_once_before_any_patient(run: Run, tmp_pa
 def test_a_run_of_one_format_keeps_the_others(run: Run, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert patients(run, EXAMPLE, out).exit_code == 0
-    csv_before = (out / "P-0001" / "csv" / "assignments.csv").read_bytes()
+    csv_before = (out / "_run" / "csv" / "assignments.csv").read_bytes()
+    gateway_before = (out / "_run" / "sms" / "gateway.csv").read_bytes()
     assert patients(run, EXAMPLE, out, "--format", "ics").exit_code == 0
-    assert (out / "P-0001" / "csv" / "assignments.csv").read_bytes() == csv_before
+    assert (out / "_run" / "csv" / "assignments.csv").read_bytes() == csv_before
     assert (out / "P-0001" / "sms").is_dir()
+    # A run of one run-level format replaces its own run files and keeps the others'.
+    assert patients(run, EXAMPLE, out, "--format", "csv").exit_code == 0
+    assert (out / "_run" / "sms" / "gateway.csv").read_bytes() == gateway_before
 
 
 def test_a_format_that_stops_applying_loses_its_old_files(run: Run, tmp_path: Path) -> None:

@@ -229,7 +229,7 @@ def test_a_failing_per_patient_plugin_stops_only_its_own_format(
     assert "6 patients could not be written in full" in result.stderr
     for patient in ("P-0001", "P-0006"):
         assert (out / patient / "ics" / "reminders.ics").exists()
-        assert (out / patient / "csv" / "assignments.csv").exists()
+        assert f"{patient}," in (out / "_run" / "csv" / "assignments.csv").read_text()
         assert not (out / patient / "raiser").exists()
     # The plugin put the patient's name in its message; it is not repeated.
     names = [line.split(",")[1] for line in EXAMPLE.read_text().splitlines()[1:]]
@@ -276,5 +276,6 @@ def test_formats_json_lists_scopes_options_and_flags(run: Run) -> None:
     assert result.exit_code == 0
     formats = {f["name"]: f for f in json.loads(result.stdout)["formats"]}
     assert formats["ics"]["scopes"] == ["patient"]
-    assert formats["csv"]["scopes"] == ["bundle", "patient"]
+    assert formats["csv"]["scopes"] == ["bundle", "run"]
+    assert formats["sms"]["scopes"] == ["bundle", "patient", "run"]
     assert formats["csv"]["flags"] == {"--excel": "excel=true"}

@@ -187,7 +187,7 @@ def test_invalid_exporter_is_refused_with_reasons(local_dir: Path) -> None:
     assert problem.reason == (
         "an exporter was refused: its name 'Bad Name' is not a lowercase slug such as 'pdf' or "
         "'vendor-csv'; it needs a one-line description; its scopes None must be a non-empty "
-        "frozenset of ('bundle', 'patient')"
+        "frozenset of ('bundle', 'patient', 'run')"
     )
     assert "bad" not in host.exporter_plugin.values()
 

@@ -41,7 +41,12 @@ from sciatica_pipeline.model.content import Bundle, Precaution
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
 from sciatica_pipeline.plugins.exporter import BuildContext, PatientContext, SkipPatient
-from sciatica_pipeline.plugins.testing import check_exporter, check_patient_exporter
+from sciatica_pipeline.plugins.testing import (
+    check_exporter,
+    check_patient_exporter,
+    check_run_exporter,
+    run_files_for,
+)
 
 Run = Callable[..., Result]
 BUILD = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
@@ -110,7 +115,12 @@ def render(
     bundle: Bundle, patient: Patient, options: dict[str, str] | None = None
 ) -> dict[str, bytes]:
     context = PatientContext(bundle, patient, schedule(bundle, patient), BUILD, options or {})
-    return {a.path: a.data for a in SmsSequence().render_patient(context)}
+    own = {a.path: a.data for a in SmsSequence().render_patient(context)}
+    # The gateway file is the run's: here, of a run of this one patient.
+    return {
+        **own,
+        **run_files_for(SmsSequence(), bundle, [patient], build_time=BUILD, options=options),
+    }
 
 
 def gateway(
@@ -145,9 +155,13 @@ def test_patient_files_keep_the_contract(bundle: Bundle, senders: list[Patient])
         artifacts = check_patient_exporter(SmsSequence(), bundle, patient, build_time=BUILD)
         assert {a.path: a.patient_facing for a in artifacts} == {
             "messages.txt": True,
-            "gateway.csv": False,
             "help-reply.txt": False,
         }
+    files = check_run_exporter(SmsSequence(), bundle, senders, build_time=BUILD)
+    assert sorted(files) == ["gateway.csv"]
+    lines = files["gateway.csv"].decode().splitlines()[1:]
+    sends = [line.split(",")[4] for line in lines]  # send_at_utc: the run's file in send order
+    assert sends == sorted(sends) and len({line.split(",")[0] for line in lines}) == len(senders)
 
 
 def test_review_file_shows_merge_fields_day_slot_and_body(bundle: Bundle) -> None:
@@ -497,12 +511,17 @@ def test_patients_command_skips_and_reports_patients_without_a_mobile(
         assert f"patient {patient}: no sms: the record has no mobile number" in result.stderr
         assert not (out / patient / "sms").exists()
     assert "Lena" not in result.stderr and "+49" not in result.stderr
-    for patient in ("P-0001", "P-0002", "P-0003", "P-0005"):
+    senders = ("P-0001", "P-0002", "P-0003", "P-0005")
+    for patient in senders:
         assert sorted(p.name for p in (out / patient / "sms").iterdir()) == [
-            "gateway.csv",
             "help-reply.txt",
             "messages.txt",
         ]
+    # One gateway file for the run, in send order, with the senders' messages only.
+    lines = (out / "_run" / "sms" / "gateway.csv").read_text().splitlines()[1:]
+    assert {line.split(",")[0] for line in lines} == set(senders)
+    sends = [line.split(",")[4] for line in lines]
+    assert sends == sorted(sends)
 
 
 def test_build_writes_one_review_file_per_plan(run: Run, tmp_path: Path, bundle: Bundle) -> None:

@@ -8,7 +8,7 @@ import click
 
 from sciatica_pipeline.cli.common import host
 
-SCOPE_LABELS = {"bundle": "build", "patient": "per patient"}
+SCOPE_LABELS = {"bundle": "build", "patient": "per patient", "run": "per run"}
 
 
 @click.command("formats")

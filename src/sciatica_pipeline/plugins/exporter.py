@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from sciatica_pipeline.model.patient import Patient
     from sciatica_pipeline.model.schedule import Schedule
 
-#: What an exporter can serve: the bundle alone (`build`: a file per plan, say), or each
-#: patient of a list (`patients`, and the one-patient commands such as `calendar`).
-Scope = Literal["bundle", "patient"]
+#: What an exporter can serve: the bundle alone (`build`: a file per plan, say), each
+#: patient of a list (`patients`, and the one-patient commands such as `calendar`), or the
+#: run of a list as a whole (`patients`: one file for every patient, for an EHR or a gateway).
+Scope = Literal["bundle", "patient", "run"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -115,6 +116,60 @@ class BuildContext:
         object.__setattr__(self, "options", _options(self.options))
 
 
+@dataclass(frozen=True, slots=True)
+class RunFile:
+    """A file for a whole `patients` run, which the host assembles from every patient's parts
+    (`Exporter.render_run`) as they come, so a run of any length streams in flat memory.
+
+    :param path: its path inside the format's run folder (`<out>/_run/<format>/`).
+    :param media_type: the IANA media type.
+    :param header: the bytes the file starts with (a CSV header row, say).
+    :param footer: the bytes it ends with.
+    :param ordered: True when the parts carry a sort key and the file must be in key order
+        (a gateway file ordered by send time); the host sorts on disk, not in memory.
+    """
+
+    path: str
+    media_type: str = "application/octet-stream"
+    header: bytes = b""
+    footer: bytes = b""
+    ordered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RunPart:
+    """One patient's lines of a run file.
+
+    :param path: the `RunFile.path` they go into.
+    :param data: the bytes to add (whole lines).
+    :param key: where they go in an ordered file (compared as text; the patient id breaks
+        ties). Ignored in an unordered file, where parts follow the patients' order.
+    """
+
+    path: str
+    data: bytes
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """What a run-level exporter receives at the start of a `patients` run (`run_files`).
+
+    :param bundle: the validated content.
+    :param build_time: as in `BuildContext`.
+    :param options: this exporter's options.
+    :param memo: this exporter's memo for the run (in the main process).
+    """
+
+    bundle: Bundle
+    build_time: dt.datetime
+    options: Mapping[str, str] = field(default_factory=FrozenMap)
+    memo: Memo = field(default_factory=Memo, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", _options(self.options))
+
+
 class SkipPatient(Exception):
     """Raised by `render_patient` when the format does not apply to this patient (an SMS
     sequence for a patient with no mobile number, say). The patient is reported with the
@@ -156,7 +211,8 @@ class Exporter:
     :cvar description: one line saying what the format is for.
     :cvar scopes: what it serves: `"bundle"` (implement `render`; `build` writes it),
         `"patient"` (implement `render_patient`; `patients` and the one-patient commands
-        write it), or both.
+        write it), `"run"` (implement `run_files` and `render_run`; `patients` writes one
+        file for the whole run), or several.
     :cvar options: the options the exporter accepts, name -> one-line help.
     :cvar aliases: command-line flags for some of those options (`--excel`).
     """
@@ -185,9 +241,25 @@ class Exporter:
         """
         raise NotImplementedError(f"{type(self).__name__} does not render per patient")
 
+    def run_files(self, context: RunContext) -> Iterable[RunFile | Artifact]:
+        """The run-level files, for exporters whose scopes include `"run"`: each `RunFile`
+        is assembled from the patients' parts; an `Artifact` is written as it is (a
+        descriptor of the files, say). Called once, before the first patient."""
+        raise NotImplementedError(f"{type(self).__name__} writes no run-level files")
 
-#: The render method each scope calls.
-RENDER_METHOD: Mapping[Scope, str] = {"bundle": "render", "patient": "render_patient"}
+    def render_run(self, context: PatientContext) -> Iterable[RunPart]:
+        """One patient's parts of the run files (called in the workers, next to
+        `render_patient`). Raise `SkipPatient` when the patient has no part; a patient whose
+        record or render fails has none either."""
+        raise NotImplementedError(f"{type(self).__name__} writes no run-level files")
+
+
+#: The methods each scope calls.
+RENDER_METHODS: Mapping[Scope, tuple[str, ...]] = {
+    "bundle": ("render",),
+    "patient": ("render_patient",),
+    "run": ("run_files", "render_run"),
+}
 
 
 def serves(exporter: Exporter, scope: Scope) -> bool:
@@ -214,9 +286,11 @@ def exporter_problems(exporter: object) -> list[str]:
         problems.append(f"its scopes {scopes!r} must be a non-empty frozenset of {SCOPES}")
     else:
         for scope in sorted(scopes):
-            method = RENDER_METHOD[scope]
-            if _inherited(exporter, method):
-                problems.append(f"it serves the {scope} scope but does not implement {method}()")
+            for method in RENDER_METHODS[scope]:
+                if _inherited(exporter, method):
+                    problems.append(
+                        f"it serves the {scope} scope but does not implement {method}()"
+                    )
     options = getattr(exporter, "options", {})
     if not isinstance(options, Mapping) or not all(isinstance(k, str) for k in options):
         problems.append("its options must map option names to help text")

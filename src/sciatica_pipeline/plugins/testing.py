@@ -295,3 +295,87 @@ def _check(
             f"exporter {exporter.name!r} breaks the contract:\n- " + "\n- ".join(failures)
         )
     return first
+
+
+def run_files_for(
+    exporter: Exporter,
+    bundle: Bundle,
+    patients: Sequence[Patient],
+    *,
+    build_time: dt.datetime | None = None,
+    options: Mapping[str, str] | None = None,
+) -> dict[str, bytes]:
+    """A run-level exporter's files for `patients`, assembled in memory as `patients` writes
+    them to `<out>/_run/<format>/`: each run file's header, every patient's parts (in the
+    patients' order, or by key for an ordered file), its footer; and the whole artifacts.
+
+    A patient the exporter skips (`SkipPatient`) has no part. Raises AssertionError when a
+    part names a file `run_files` did not declare.
+    """
+    from sciatica_pipeline.model.schedule import schedule
+    from sciatica_pipeline.plugins.exporter import RunContext, RunFile, SkipPatient
+    from sciatica_pipeline.run.memo import Memo
+
+    when = build_time or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    memo = Memo()
+    declared = list(exporter.run_files(RunContext(bundle, when, dict(options or {}), memo)))
+    files = {item.path: item for item in declared if isinstance(item, RunFile)}
+    parts: dict[str, list[tuple[str, int, int, bytes]]] = {path: [] for path in files}
+    for number, patient in enumerate(patients):
+        context = PatientContext(
+            bundle, patient, schedule(bundle, patient), when, dict(options or {}), memo
+        )
+        try:
+            own = list(exporter.render_run(context))
+        except SkipPatient:
+            continue
+        for index, part in enumerate(own):
+            if part.path not in files:
+                raise AssertionError(f"a part of {part.path!r}, which run_files() did not declare")
+            key = part.key if files[part.path].ordered else ""
+            parts[part.path].append((key, number, index, part.data))
+    out = {
+        path: file.header + b"".join(p[3] for p in sorted(parts[path])) + file.footer
+        for path, file in files.items()
+    }
+    out.update({a.path: a.data for a in declared if isinstance(a, Artifact)})
+    return out
+
+
+def check_run_exporter(
+    exporter: Exporter,
+    bundle: Bundle,
+    patients: Sequence[Patient],
+    *,
+    build_time: dt.datetime | None = None,
+    options: Mapping[str, str] | None = None,
+) -> dict[str, bytes]:
+    """Hold a run-level exporter to the contract for a list of patients; returns its files.
+
+    The files must be the same on two runs, every path must stay inside the format's folder,
+    nothing may be printed, and no patient's name may appear in them (a run file goes to a
+    record system or a gateway: ids, not names). Raises AssertionError listing every rule
+    broken.
+    """
+    _require(exporter, "run", "check_exporter")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        first = run_files_for(exporter, bundle, patients, build_time=build_time, options=options)
+        second = run_files_for(exporter, bundle, patients, build_time=build_time, options=options)
+    failures = []
+    if out.getvalue() or err.getvalue():
+        failures.append(f"it printed output: {(out.getvalue() + err.getvalue())[:200]!r}")
+    if first != second:
+        failures.append("two runs of the same patients differ (output must be deterministic)")
+    failures += [
+        f"{p!r} is not a relative path inside its folder"
+        for p in first
+        if safe_relative_path(p) is None
+    ]
+    names = [p.name for p in patients if p.name]
+    for path, data in first.items():
+        text = data.decode("utf-8", errors="replace")
+        failures += [f"{path}: carries a patient's name" for name in names if name in text][:1]
+    if failures:
+        raise AssertionError("; ".join(failures))
+    return first

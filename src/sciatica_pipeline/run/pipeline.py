@@ -49,7 +49,7 @@ from sciatica_pipeline.run.roster import (
     failure_detail,
     run_roster,
 )
-from sciatica_pipeline.run.selection import Selection
+from sciatica_pipeline.run.selection import Selection, runs_in
 from sciatica_pipeline.run.writer import unsafe_build_output, unsafe_patients_output
 
 
@@ -116,7 +116,7 @@ class Pipeline:
         exporters = []
         for name in selection.formats:
             exporter = self.host.exporter(name)
-            if not serves(exporter, selection.scope):
+            if not runs_in(exporter, selection.scope):
                 raise UsageError(
                     f"the {name} format does not serve the {selection.scope}", "format"
                 )
@@ -188,6 +188,8 @@ class Pipeline:
             name and numbers).
         """
         [(exporter, plugin)] = self._exporters(selection)
+        if not serves(exporter, "patient"):
+            raise UsageError(f"the {exporter.name} format writes no file for one patient", "format")
         context = PatientContext(
             self.bundle,
             patient,

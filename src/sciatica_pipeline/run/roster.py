@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sciatica_pipeline.errors import PipelineError
@@ -19,12 +19,22 @@ from sciatica_pipeline.inputs.patients import PatientRecord
 from sciatica_pipeline.model.content import Bundle
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
-from sciatica_pipeline.plugins.exporter import Exporter, PatientContext, SkipPatient
+from sciatica_pipeline.plugins.exporter import (
+    Artifact,
+    Exporter,
+    PatientContext,
+    RunContext,
+    RunFile,
+    RunPart,
+    SkipPatient,
+    serves,
+)
 from sciatica_pipeline.plugins.manager import PLUGIN_FAILURES
 from sciatica_pipeline.run import pool
 from sciatica_pipeline.run.build import artifact_problem
 from sciatica_pipeline.run.limits import Limits, time_limit
 from sciatica_pipeline.run.memo import Memo
+from sciatica_pipeline.run.runfiles import RUN_FOLDER, RunFiles
 from sciatica_pipeline.run.selection import Selection
 from sciatica_pipeline.run.writer import PATIENTS_MARKER, write_tree
 
@@ -47,6 +57,11 @@ class PatientRun:
         """The format's memo for this run (in a worker: that worker's copy)."""
         return self.memos.setdefault(name, Memo())
 
+    @property
+    def writes_patient_folders(self) -> bool:
+        """Whether any format of the run writes into the patients' own folders."""
+        return any(serves(e, "patient") for e, _ in self.exporters)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -58,6 +73,7 @@ class Outcome:
     error: str | None = None
     skipped: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
+    parts: tuple[tuple[str, tuple[RunPart, ...]], ...] = ()
 
 
 @dataclass
@@ -69,6 +85,7 @@ class RosterSummary:
     failed: int = 0
     bad_records: int = 0
     files: int = 0
+    run_files: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -104,44 +121,73 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
     except (ValueError, OverflowError) as exc:  # the record passed its checks; say so, go on
         return Outcome(patient.id, error=f"its schedule cannot be made: {exc}")
     files: dict[str, dict[str, bytes]] = {}
+    parts: list[tuple[str, tuple[RunPart, ...]]] = []
     skipped: list[str] = []
     failed: list[str] = []
     for exporter, plugin in run.exporters:
+        name = exporter.name
         context = PatientContext(
             bundle,
             patient,
             plan_schedule,
             run.build_time,
-            run.selection.options_for(exporter.name),
-            run.memo(exporter.name),
+            run.selection.options_for(name),
+            run.memo(name),
         )
-        try:
-            with time_limit(run.limits.render_seconds):
-                artifacts = tuple(exporter.render_patient(context))
-        except SkipPatient as skip:
-            skipped.append(f"no {exporter.name}: {scrub(str(skip), patient)}")
-            files[exporter.name] = {}
-            continue
-        except PLUGIN_FAILURES as exc:
-            detail = failure_detail(exc, patient)
-            failed.append(f"the {exporter.name} exporter (plugin {plugin}) failed: {detail}")
-            continue
-        problem = artifact_problem(artifacts, run.limits.file_bytes)
-        if problem:
-            failed.append(f"the {exporter.name} exporter (plugin {plugin}) failed: {problem}")
-            continue
-        files[exporter.name] = {a.path: a.data for a in artifacts}
+        skip_note = None
+        if serves(exporter, "patient"):
+            try:
+                with time_limit(run.limits.render_seconds):
+                    artifacts = tuple(exporter.render_patient(context))
+            except SkipPatient as skip:
+                skip_note = f"no {name}: {scrub(str(skip), patient)}"
+                artifacts = ()
+            except PLUGIN_FAILURES as exc:
+                failed.append(
+                    f"the {name} exporter (plugin {plugin}) failed: {failure_detail(exc, patient)}"
+                )
+                artifacts = None
+            if artifacts is not None:
+                problem = artifact_problem(artifacts, run.limits.file_bytes)
+                if problem:
+                    failed.append(f"the {name} exporter (plugin {plugin}) failed: {problem}")
+                else:
+                    files[name] = {a.path: a.data for a in artifacts}
+        else:
+            files[name] = {}  # a run-level format keeps no copy in the patient's folder
+        if serves(exporter, "run"):
+            try:
+                with time_limit(run.limits.render_seconds):
+                    own = tuple(exporter.render_run(context))
+            except SkipPatient as skip:
+                skip_note = skip_note or f"no {name}: {scrub(str(skip), patient)}"
+                own = ()
+            except PLUGIN_FAILURES as exc:
+                detail = failure_detail(exc, patient)
+                failed.append(f"the {name} exporter (plugin {plugin}) failed: {detail}")
+                own = ()
+            if own:
+                parts.append((name, own))
+        if skip_note:
+            skipped.append(skip_note)
     folder = run.out_dir / patient.id
+    written = sum(len(f) for f in files.values())
     try:
         # The patient's folder is replaced as one unit: the new formats, and the files of the
         # formats this run did not write (not asked for, or failed) as they were.
-        kept = _files_of_other_formats(folder, files)
-        new = {f"{name}/{path}": data for name, fs in files.items() for path, data in fs.items()}
-        write_tree(folder, {**kept, **new}, private=True)
+        if run.writes_patient_folders:
+            kept = _files_of_other_formats(folder, files)
+            new = {f"{n}/{path}": data for n, fs in files.items() for path, data in fs.items()}
+            write_tree(folder, {**kept, **new}, private=True)
     except (OSError, PipelineError) as exc:
         return Outcome(patient.id, error=f"cannot write the patient's folder: {exc}")
-    written = sum(len(f) for f in files.values())
-    return Outcome(patient.id, files=written, skipped=tuple(skipped), failed=tuple(failed))
+    return Outcome(
+        patient.id,
+        files=written,
+        skipped=tuple(skipped),
+        failed=tuple(failed),
+        parts=tuple(parts),
+    )
 
 
 def _files_of_other_formats(
@@ -203,12 +249,24 @@ def run_roster(
     (run.out_dir / PATIENTS_MARKER).write_text(
         "Patient folders written by sciatica-pipeline patients; a later run replaces them.\n"
     )
+    declared = _run_files(run)
+    run_files = RunFiles(run.out_dir, declared) if declared else None
 
     def bad(record: PatientRecord) -> None:
         summary.bad_records += 1
         on_bad_record(record)
 
     def done(outcome: Outcome) -> None:
+        if run_files is not None and not outcome.error:
+            refused = []
+            for name, parts in outcome.parts:
+                problem = run_files.check(name, parts)
+                if problem:
+                    refused.append(f"the {name} exporter failed: {problem}")
+                else:
+                    run_files.add(name, parts)
+            if refused:
+                outcome = replace(outcome, failed=(*outcome.failed, *refused))
         if outcome.error or outcome.failed:
             summary.failed += 1
         if not outcome.error:
@@ -217,8 +275,39 @@ def run_roster(
         summary.skipped += bool(outcome.skipped)
         on_outcome(outcome)
 
-    with pool.WorkerPool(jobs, shared=run) as workers:
-        for outcomes in workers.imap(_render_batch, _batches(records, bad, on_warning)):
-            for outcome in outcomes:
-                done(outcome)
+    try:
+        with pool.WorkerPool(jobs, shared=run) as workers:
+            for outcomes in workers.imap(_render_batch, _batches(records, bad, on_warning)):
+                for outcome in outcomes:
+                    done(outcome)
+    except BaseException:
+        if run_files is not None:
+            run_files.abort()
+        raise
+    if run_files is not None:
+        summary.run_files = tuple(f"{RUN_FOLDER}/{path}" for path in run_files.finish())
     return summary
+
+
+def _run_files(run: PatientRun) -> dict[str, list[RunFile | Artifact]]:
+    """What each run-level format declares, before the first patient; a format that cannot
+    declare its files fails the run before anything is written."""
+    declared: dict[str, list[RunFile | Artifact]] = {}
+    failures = []
+    for exporter, plugin in run.exporters:
+        if not serves(exporter, "run"):
+            continue
+        name = exporter.name
+        context = RunContext(
+            run.bundle, run.build_time, run.selection.options_for(name), run.memo(name)
+        )
+        try:
+            declared[name] = list(exporter.run_files(context))
+        except PLUGIN_FAILURES as exc:
+            detail = str(exc) if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
+            failures.append((name, plugin, detail))
+    if failures:
+        from sciatica_pipeline.run.build import ExportError
+
+        raise ExportError(failures)
+    return declared

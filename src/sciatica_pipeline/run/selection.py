@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sciatica_pipeline.errors import PipelineError, UsageError, did_you_mean
 from sciatica_pipeline.model.frozen import FrozenMap
-from sciatica_pipeline.plugins.exporter import Alias, Scope, serves
+from sciatica_pipeline.plugins.exporter import Alias, Exporter, Scope, serves
 from sciatica_pipeline.plugins.manager import PluginHost
 
 #: How each scope is named in messages.
@@ -29,9 +29,15 @@ class Selection:
         return self.options.get(name, FrozenMap())
 
 
+def runs_in(exporter: Exporter, scope: Scope) -> bool:
+    """Whether a run of `scope` writes the exporter: `patients` (scope "patient") writes the
+    per-patient formats and the run-level ones."""
+    return serves(exporter, scope) or (scope == "patient" and serves(exporter, "run"))
+
+
 def formats_serving(host: PluginHost, scope: Scope) -> list[str]:
-    """The names of the loaded formats that serve `scope`, sorted."""
-    return sorted(name for name, e in host.exporters.items() if serves(e, scope))
+    """The names of the loaded formats a run of `scope` writes, sorted."""
+    return sorted(name for name, e in host.exporters.items() if runs_in(e, scope))
 
 
 def aliases(host: PluginHost) -> dict[str, tuple[str, Alias]]:

@@ -146,7 +146,7 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, private: bool = Fals
         for folder in (staging, *(p for p in staging.rglob("*") if p.is_dir())):
             folder.chmod(dir_mode)
         path = target
-        _swap(staging, target)
+        swap_folder(staging, target)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(_os_message(path, exc)) from exc
@@ -212,7 +212,7 @@ def remove_stale_staging(folder: Path, name: str = "*") -> int:
     return len(stale)
 
 
-def _swap(staging: Path, target: Path) -> None:
+def swap_folder(staging: Path, target: Path) -> None:
     """Move `staging` into place as `target`; the old `target` is removed only afterwards."""
     if not target.exists():
         staging.rename(target)

@@ -1,10 +1,11 @@
 """Built-in plugin: CSV for bulk import into an electronic health record (EHR).
 
 `build` writes the program catalog (one row per plan, phase and exercise) and `datapackage.json`,
-the Frictionless Data Package that documents both tables. `patients` writes each patient's
-assignments (one row per phase and exercise, dated in the patient's calendar) with a copy of the
-descriptor for that table. RFC 4180, UTF-8, CRLF; text cells cannot start a spreadsheet formula.
-See docs/csv-data-dictionary.md and docs/decisions/0004-csv-for-ehr.md.
+the Frictionless Data Package that documents both tables. `patients` writes one assignments
+file for the whole run (one row per patient, phase and exercise, dated in each patient's
+calendar) with the descriptor of that table, in `<out>/_run/csv/`. RFC 4180, UTF-8, CRLF;
+text cells cannot start a spreadsheet formula. See docs/csv-data-dictionary.md and
+docs/decisions/0004-csv-for-ehr.md.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from sciatica_pipeline.plugins.exporter import (
     BuildContext,
     Exporter,
     PatientContext,
+    RunContext,
+    RunFile,
+    RunPart,
 )
 from sciatica_pipeline.plugins.hookspecs import hookimpl
 
@@ -152,11 +156,11 @@ _ASSIGNMENTS_HEADER = csv_text([ASSIGNMENTS.header])
 
 
 class EhrCsv(Exporter):
-    """The program catalog (bundle level) and per-patient assignments, with their schemas."""
+    """The program catalog (bundle level) and the run's assignments, with their schemas."""
 
     name = "csv"
-    description = "CSV for EHR import: a coded program catalog and per-patient assignments."
-    scopes = frozenset({"bundle", "patient"})
+    description = "CSV for EHR import: a coded program catalog, and one assignments file a run."
+    scopes = frozenset({"bundle", "run"})
     options: ClassVar[Mapping[str, str]] = {
         "excel": "true starts each CSV file with a UTF-8 byte-order mark, for spreadsheets "
         "(default false)"
@@ -190,9 +194,15 @@ class EhrCsv(Exporter):
             DATAPACKAGE, descriptor_bytes(descriptor), "application/json", patient_facing=False
         )
 
-    def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
-        """The patient's dated assignments and the descriptor of that table."""
+    def run_files(self, context: RunContext) -> Iterator[RunFile | Artifact]:
+        """One `assignments.csv` for every patient of the run, and its Data Package."""
         bom = excel_option(context.options)
+        yield RunFile(ASSIGNMENTS.path, "text/csv", header=encode(_ASSIGNMENTS_HEADER, bom=bom))
+        descriptor = _patient_descriptor(context.bundle, context.build_time)
+        yield Artifact(DATAPACKAGE, descriptor, "application/json", patient_facing=False)
+
+    def render_run(self, context: PatientContext) -> Iterator[RunPart]:
+        """The patient's rows of `assignments.csv`: one per phase and exercise, dated."""
         plan = context.schedule.plan
         # Patient-independent parts are made once per plan in the run and reused.
         lines = context.memo.once(
@@ -200,27 +210,12 @@ class EhrCsv(Exporter):
         )
         start = context.patient.start_date
         patient = csv_fragment([neutralise(context.patient.id)])
-        out = [_ASSIGNMENTS_HEADER]
+        out = []
         for phase in lines:
             first, last = phase_days(start, phase.phase)
             prefix = f"{patient},{phase.head},{first.isoformat()},{last.isoformat()},"
             out += [prefix + tail for tail in phase.tails]
-        yield Artifact(
-            ASSIGNMENTS.path,
-            encode("".join(out), bom=bom),
-            "text/csv",
-            patient_facing=False,
-            plan=plan.id,
-        )
-        yield Artifact(
-            DATAPACKAGE,
-            context.memo.once(
-                ("descriptor", context.build_time),
-                lambda: _patient_descriptor(context.bundle, context.build_time),
-            ),
-            "application/json",
-            patient_facing=False,
-        )
+        yield RunPart(ASSIGNMENTS.path, "".join(out).encode("utf-8"))
 
 
 def _plan_lines(bundle: Bundle, plan: Plan) -> tuple[_PhaseLines, ...]:

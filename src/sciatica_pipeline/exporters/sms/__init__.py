@@ -1,8 +1,9 @@
 """Built-in plugin: SMS reminder sequences that fit one segment each.
 
 Per plan (`build`): `<plan-id>.txt`, the sequence with its merge fields for clinicians to
-review. Per patient (`patients`): `messages.txt`, the dated sequence for people, and
-`gateway.csv` (or `gateway.jsonl`) for the SMS gateway. A content check proves that every
+review. Per patient (`patients`): `messages.txt`, the dated sequence for people. Per run: one
+`gateway.csv` (or `gateway.jsonl`) for the SMS gateway with every patient's messages, in send
+order. A content check proves that every
 message of every plan fits one GSM-7 segment with the longest merge values and names no
 condition. The rules are in docs/sms.md; the library choice in docs/decisions/0005-sms.md.
 """
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, get_args
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.exporters.sms.check import sms_sequences
 from sciatica_pipeline.exporters.sms.files import (
-    gateway_bytes,
+    Outgoing,
+    gateway_header,
+    gateway_lines,
     help_reply,
     outgoing,
     patient_text,
@@ -25,7 +28,15 @@ from sciatica_pipeline.exporters.sms.files import (
 from sciatica_pipeline.exporters.sms.merge import MergeLimits
 from sciatica_pipeline.exporters.sms.sequence import Format, SmsOptions
 from sciatica_pipeline.exporters.sms.timing import Window
-from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter, PatientContext
+from sciatica_pipeline.plugins.exporter import (
+    Artifact,
+    BuildContext,
+    Exporter,
+    PatientContext,
+    RunContext,
+    RunFile,
+    RunPart,
+)
 from sciatica_pipeline.plugins.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -100,13 +111,15 @@ def parse_options(options: Mapping[str, str]) -> SmsOptions:
 
 
 class SmsSequence(Exporter):
-    """SMS reminder sequences: per plan for review, per patient for the gateway."""
+    """SMS reminder sequences: per plan for review, per patient to read, per run for the
+    gateway."""
 
     name = "sms"
     description = (
-        "SMS reminder sequences (one segment each): per plan to review, per patient for a gateway."
+        "SMS reminder sequences (one segment each): per plan to review, per patient, and one "
+        "gateway file a run."
     )
-    scopes = frozenset({"bundle", "patient"})
+    scopes = frozenset({"bundle", "patient", "run"})
     options = OPTIONS
 
     def check_options(self, options: Mapping[str, str]) -> None:
@@ -121,10 +134,10 @@ class SmsSequence(Exporter):
             yield Artifact(f"{plan.id}.txt", text.encode(), "text/plain", plan=plan.id)
 
     def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
-        """The patient's dated `messages.txt` and the gateway file."""
+        """The patient's dated `messages.txt`."""
         options = parse_options(context.options)
         bundle, patient, memo = context.bundle, context.patient, context.memo
-        messages = outgoing(bundle, patient, options, memo)
+        messages = _outgoing(context, options)
         text = patient_text(bundle, patient, messages, options, memo)
         yield Artifact("messages.txt", text.encode(), "text/plain", plan=patient.plan)
         yield Artifact(
@@ -134,14 +147,31 @@ class SmsSequence(Exporter):
             patient_facing=False,
             plan=patient.plan,
         )
-        data = gateway_bytes(patient, messages, options.format)
-        yield Artifact(
-            f"gateway.{options.format}",
-            data,
-            MEDIA_TYPES[options.format],
-            patient_facing=False,
-            plan=patient.plan,
-        )
+
+    def run_files(self, context: RunContext) -> Iterator[RunFile]:
+        """The run's gateway file, every patient's messages in the order they are sent."""
+        fmt = parse_options(context.options).format
+        yield RunFile(f"gateway.{fmt}", MEDIA_TYPES[fmt], header=gateway_header(fmt), ordered=True)
+
+    def render_run(self, context: PatientContext) -> Iterator[RunPart]:
+        """The patient's lines of the gateway file, each keyed by its UTC send time."""
+        options = parse_options(context.options)
+        messages = _outgoing(context, options)
+        path = f"gateway.{options.format}"
+        for item, line in zip(
+            messages, gateway_lines(context.patient, messages, options.format), strict=True
+        ):
+            yield RunPart(path, line, key=item.utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _outgoing(context: PatientContext, options: SmsOptions) -> list[Outgoing]:
+    """The patient's messages, made once for the patient's file and the gateway's lines."""
+    recent = context.memo.table("outgoing", maxsize=4)
+    key = (context.patient, options)
+    made: list[Outgoing] = recent.get(
+        key, lambda: outgoing(context.bundle, context.patient, options, context.memo)
+    )
+    return made
 
 
 @hookimpl

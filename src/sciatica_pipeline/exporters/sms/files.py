@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import json
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sciatica_pipeline.errors import PipelineError
@@ -253,19 +253,35 @@ def gateway_rows(patient: Patient, messages: list[Outgoing]) -> Iterator[tuple[s
         )
 
 
-def gateway_bytes(patient: Patient, messages: list[Outgoing], fmt: Format) -> bytes:
-    """The gateway file: CSV (RFC 4180, with a header row), or JSON Lines."""
+def gateway_header(fmt: Format) -> bytes:
+    """What a gateway file starts with: the CSV header row (JSON Lines have none)."""
+    if fmt == "jsonl":
+        return b""
+    return _csv_line(GATEWAY_COLUMNS)
+
+
+def _csv_line(row: Sequence[str | int]) -> bytes:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerow(row)
+    return buffer.getvalue().encode()
+
+
+def gateway_lines(patient: Patient, messages: list[Outgoing], fmt: Format) -> list[bytes]:
+    """One line of the gateway file per message (CSV or JSON Lines), in send order."""
     rows = gateway_rows(patient, messages)
     if fmt == "jsonl":
-        return "".join(
-            json.dumps(dict(zip(GATEWAY_COLUMNS, r, strict=True)), ensure_ascii=False) + "\n"
+        return [
+            (
+                json.dumps(dict(zip(GATEWAY_COLUMNS, r, strict=True)), ensure_ascii=False) + "\n"
+            ).encode()
             for r in rows
-        ).encode()
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(GATEWAY_COLUMNS)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
+        ]
+    return [_csv_line(row) for row in rows]
+
+
+def gateway_bytes(patient: Patient, messages: list[Outgoing], fmt: Format) -> bytes:
+    """One patient's gateway file: CSV (RFC 4180, with a header row), or JSON Lines."""
+    return gateway_header(fmt) + b"".join(gateway_lines(patient, messages, fmt))
 
 
 def patient_text(

@@ -1,0 +1,201 @@
+"""The run-level files of a `patients` run (one `assignments.csv` for every patient, one
+gateway file ordered by send time): assembled from each patient's parts as the outcomes come
+in, in a staging folder that replaces `<out>/_run/` only when the run ends, so a run killed
+half-way leaves the previous files as they were.
+
+Memory stays flat however long the list: unordered files are appended to as parts arrive;
+ordered ones are sorted on disk (sorted runs of at most `SPILL_PARTS` parts, merged at the end).
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from sciatica_pipeline.errors import PipelineError
+from sciatica_pipeline.plugins.exporter import Artifact, RunFile, RunPart
+from sciatica_pipeline.run.writer import OutputError, make_folders, safe_relative_path, swap_folder
+
+#: The folder of a patients run's run-level files, beside the patient folders. Patient ids
+#: start with a letter or digit, so no patient's folder can take this name.
+RUN_FOLDER = "_run"
+
+#: How many parts of an ordered file are sorted in memory before they go to disk.
+SPILL_PARTS = 20_000
+
+#: (key, patient's place in the run, part's place among the patient's) -> data.
+_Entry = tuple[str, int, int, bytes]
+
+
+@dataclass
+class _Ordered:
+    """An ordered run file being assembled: sorted runs on disk and the current batch."""
+
+    file: RunFile
+    folder: Path
+    batch: list[_Entry] = field(default_factory=list)
+    runs: list[Path] = field(default_factory=list)
+
+    def add(self, entry: _Entry) -> None:
+        self.batch.append(entry)
+        if len(self.batch) >= SPILL_PARTS:
+            self.spill()
+
+    def spill(self) -> None:
+        self.batch.sort()
+        path = self.folder / f"run-{len(self.runs)}.bin"
+        with path.open("wb") as handle:
+            for entry in self.batch:
+                pickle.dump(entry, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.runs.append(path)
+        self.batch = []
+
+    def entries(self) -> Iterator[_Entry]:
+        self.batch.sort()
+        streams = [_read_run(path) for path in self.runs]
+        return heapq.merge(*streams, iter(self.batch))
+
+
+def _read_run(path: Path) -> Iterator[_Entry]:
+    with path.open("rb") as handle:
+        while True:
+            try:
+                entry: _Entry = pickle.load(handle)
+            except EOFError:
+                return
+            yield entry
+
+
+class RunFiles:
+    """The run files of every run-level format of one `patients` run.
+
+    :param out_dir: the run's output folder; the files go to `out_dir/_run/<format>/`.
+    :param declared: format -> what its `run_files` returned.
+    """
+
+    def __init__(self, out_dir: Path, declared: Mapping[str, Sequence[RunFile | Artifact]]) -> None:
+        self.target = out_dir / RUN_FOLDER
+        make_folders(out_dir, private=True)
+        try:
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f".{RUN_FOLDER}.", suffix=".tmp", dir=out_dir)
+            )
+        except OSError as exc:
+            raise OutputError(f"cannot write into {out_dir}: {exc.strerror}") from exc
+        self._spill = self.staging / ".sort"
+        self._streams: dict[tuple[str, str], IO[bytes]] = {}
+        self._ordered: dict[tuple[str, str], _Ordered] = {}
+        self._files: dict[tuple[str, str], RunFile] = {}
+        self._artifacts: dict[str, list[Artifact]] = {}
+        self._patients = 0
+        try:
+            for name, items in declared.items():
+                self._declare(name, items)
+            # The run folders of formats this run does not write are carried over as they
+            # are, as a patient's folder keeps the formats a run did not write.
+            if self.target.is_dir():
+                for folder in sorted(self.target.iterdir()):
+                    if folder.is_dir() and not folder.is_symlink() and folder.name not in declared:
+                        shutil.copytree(folder, self.staging / folder.name, symlinks=True)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _path(self, name: str, relative: str) -> Path:
+        pure = safe_relative_path(relative)
+        if pure is None:
+            raise PipelineError(
+                f"the {name} format declared the run file {relative!r}, which is not a "
+                "relative path inside its folder"
+            )
+        path = self.staging.joinpath(name, *pure.parts)
+        make_folders(path.parent, private=True)
+        return path
+
+    def _declare(self, name: str, items: Sequence[RunFile | Artifact]) -> None:
+        for item in items:
+            if isinstance(item, Artifact):
+                self._artifacts.setdefault(name, []).append(item)
+                continue
+            key = (name, item.path)
+            if key in self._files:
+                raise PipelineError(f"the {name} format declared the run file {item.path} twice")
+            self._files[key] = item
+            path = self._path(name, item.path)
+            if item.ordered:
+                self._spill.mkdir(mode=0o700, exist_ok=True)
+                folder = Path(tempfile.mkdtemp(dir=self._spill))
+                self._ordered[key] = _Ordered(item, folder)
+                path.touch(mode=0o600)
+            else:
+                stream = _private(path)
+                stream.write(item.header)
+                self._streams[key] = stream
+
+    def check(self, name: str, parts: Sequence[RunPart]) -> str | None:
+        """Why these parts cannot be added (None when they can): a path not declared."""
+        for part in parts:
+            if (name, part.path) not in self._files:
+                return f"it returned a part of {part.path!r}, which its run_files() did not declare"
+        return None
+
+    def add(self, name: str, parts: Sequence[RunPart]) -> None:
+        """Add one patient's parts for one format (call `check` first)."""
+        self._patients += 1
+        for number, part in enumerate(parts):
+            key = (name, part.path)
+            ordered = self._ordered.get(key)
+            if ordered is not None:
+                ordered.add((part.key, self._patients, number, part.data))
+            else:
+                self._streams[key].write(part.data)
+
+    def finish(self) -> list[str]:
+        """Complete every file and put the run folder in place; returns the files' paths."""
+        try:
+            for key, stream in self._streams.items():
+                stream.write(self._files[key].footer)
+                stream.close()
+            for key, ordered in self._ordered.items():
+                with _private(self._path(*key)) as out:
+                    out.write(ordered.file.header)
+                    for entry in ordered.entries():
+                        out.write(entry[3])
+                    out.write(ordered.file.footer)
+            shutil.rmtree(self._spill, ignore_errors=True)
+            for name, artifacts in self._artifacts.items():
+                for artifact in artifacts:
+                    with _private(self._path(name, artifact.path)) as out:
+                        out.write(artifact.data)
+            written = sorted(
+                str(p.relative_to(self.staging)) for p in self.staging.rglob("*") if p.is_file()
+            )
+            swap_folder(self.staging, self.target)
+        except OSError as exc:
+            self.abort()
+            raise OutputError(
+                f"cannot write the run files in {self.target}: {exc.strerror}"
+            ) from exc
+        except BaseException:
+            self.abort()
+            raise
+        return written
+
+    def abort(self) -> None:
+        """Drop what was assembled; the previous run files stay as they were."""
+        for stream in self._streams.values():
+            stream.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _private(path: Path) -> IO[bytes]:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    handle: IO[bytes] = os.fdopen(fd, "wb")
+    return handle
