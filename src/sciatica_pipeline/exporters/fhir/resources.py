@@ -31,7 +31,14 @@ from sciatica_pipeline.exporters.wording import (
     precaution_line,
 )
 from sciatica_pipeline.inputs.codes import EXERCISE_THERAPY_SNOMED, THERAPEUTIC_EXERCISE_CPT
-from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Phase, Plan, Prescription
+from sciatica_pipeline.model.content import (
+    RED_FLAG_ORDER,
+    Bundle,
+    Code,
+    Phase,
+    Plan,
+    Prescription,
+)
 from sciatica_pipeline.model.schedule import Schedule
 
 #: The resource types, in the order a Bundle lists them: what is referred to comes first.
@@ -121,6 +128,18 @@ def request_instruction(bundle: Bundle, plan: Plan, phase: Phase, rx: Prescripti
     return "\n".join(lines)
 
 
+#: Introduces the ICD-10-CM codes of a condition in its note (the CSV data dictionary says the
+#: same of its ICD-10-CM column).
+ICD10CM_NOTE = (
+    "ICD-10-CM codes for this condition; the clinician picks the one that fits the patient:"
+)
+
+
+def icd10cm_note(codes: tuple[Code, ...]) -> str:
+    """The note listing a condition's ICD-10-CM codes, for the clinician to pick from."""
+    return " ".join([ICD10CM_NOTE, "; ".join(f"{c.code} {c.display}" for c in codes) + "."])
+
+
 def _narrative(bundle: Bundle, plan: Plan) -> str:
     """The CarePlan's XHTML narrative: title, summary, warning signs and disclaimer."""
     e = html.escape
@@ -161,15 +180,23 @@ def plan_parts(bundle: Bundle, plan: Plan, identifier_system: str) -> PlanParts:
         "id": Slot("id"),
         "identifier": [{"system": identifier_system, "value": Slot("value")}],
     }
-    diagnosis = {
+    diagnosis: dict[str, Any] = {
         "resourceType": "Condition",
         "id": Slot("id"),
-        "code": {
-            "coding": [coding(c) for c in (*condition.icd10cm, *condition.snomed)],
-            "text": condition.name,
-        },
+        "code": {"text": condition.name},
         "subject": _ref("patient"),
     }
+    # The codings of one CodeableConcept all say the same thing. The content's ICD-10-CM
+    # codes are alternatives the clinician picks from (right side, left side, ...), so coding
+    # them all would say the patient has every one: they are listed in a note instead, and
+    # coded only when there is just one. The SNOMED CT concepts cover the whole condition.
+    codes = [*condition.snomed]
+    if len(condition.icd10cm) == 1:
+        codes = [*condition.icd10cm, *codes]
+    elif condition.icd10cm:
+        diagnosis["note"] = [{"text": icd10cm_note(condition.icd10cm)}]
+    if codes:
+        diagnosis["code"]["coding"] = [coding(c) for c in codes]
     notes = [warning_signs(bundle, plan)]
     notes += [precaution_line(p) for p in bundle.general_precautions_for(plan)]
     notes.append(bundle.manifest.disclaimer)
