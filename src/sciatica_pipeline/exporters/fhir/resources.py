@@ -263,8 +263,9 @@ def _request(bundle: Bundle, plan: Plan, phase: Phase, rx: Prescription) -> dict
             "extension": [{"url": TIMEZONE_EXTENSION, "valueCode": Slot("zone")}],
             "repeat": repeat,
         },
+        # The precautions are not repeated as notes: the instruction has them all, and a
+        # patient's Bundle already repeats them once per phase.
         "patientInstruction": request_instruction(bundle, plan, phase, rx),
-        "note": [{"text": precaution_line(p)} for p in bundle.precautions_for(exercise)],
     }
 
 
