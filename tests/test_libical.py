@@ -55,10 +55,8 @@ def checker(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text=True,
     )
     if built.returncode != 0:
-        pytest.skip(
-            "libical-dev is not installed (make tools installs it as root): "
-            + built.stderr.strip().splitlines()[0]
-        )
+        reason = (built.stderr.strip().splitlines() or ["the compiler failed"])[0]
+        pytest.skip(f"libical-dev is not installed (make tools installs it as root): {reason}")
     return binary
 
 
