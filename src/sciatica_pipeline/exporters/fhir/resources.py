@@ -46,9 +46,9 @@ RESOURCE_TYPES = ("Patient", "Condition", "CarePlan", "ServiceRequest")
 
 WARNING_SIGNS = "WARNING SIGNS: WHEN TO GET HELP"
 
-#: How a slot appears in a serialised template: a JSON string of NUL, name, NUL. Content
-#: text cannot produce it (the JSON encoder writes a NUL in text the same way, but the
-#: content schema allows no control characters, and `Template` checks the slot count).
+#: How a slot appears in a serialised template: a JSON string of NUL, name, NUL. Content text
+#: cannot produce it (the loader refuses control characters in content), and `Template`
+#: checks the count of slots anyway.
 _SLOT = re.compile(r'"\\u0000([a-z_]+)\\u0000"')
 
 
