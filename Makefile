@@ -24,16 +24,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Command-line tools some tests use to read PDFs back (pdftotext, pdffonts, qpdf). Installed
-# with apt when we are root and they are missing; otherwise those tests skip and say why.
+# Command-line tools some tests use to read PDFs back (pdftotext, pdffonts, qpdf) and libical's
+# C library (libical-dev) for the calendar restriction check. Installed with apt when we are root
+# and they are missing; otherwise those tests skip and say why.
 tools:
-	@if ! command -v pdftotext >/dev/null 2>&1 || ! command -v qpdf >/dev/null 2>&1; then \
+	@if ! command -v pdftotext >/dev/null 2>&1 || ! command -v qpdf >/dev/null 2>&1 || \
+	     [ ! -f /usr/include/libical/ical.h ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing poppler-utils and qpdf"; \
+	    echo "installing poppler-utils, qpdf and libical-dev"; \
 	    apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils qpdf >/dev/null; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils qpdf libical-dev >/dev/null; \
 	  else \
-	    echo "poppler-utils/qpdf missing and cannot be installed here: PDF checks will skip"; \
+	    echo "poppler-utils/qpdf/libical-dev missing and cannot be installed here: PDF and libical checks will skip"; \
 	  fi; \
 	fi
 

@@ -50,6 +50,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sciatica_pipeline.exporters.pdf",
     "sciatica_pipeline.exporters.ehr_csv",
     "sciatica_pipeline.exporters.sms",
+    "sciatica_pipeline.exporters.fhir",
 )
 
 Origin = Literal["built-in", "package", "local"]

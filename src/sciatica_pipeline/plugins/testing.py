@@ -14,7 +14,8 @@ to run against their own exporter in their own pytest suite.
   for every plan when it serves none in particular);
 - wherever an exercise is named, the titles of its precautions appear too.
 Text is read back with an independent reader per media type: UTF-8 for text/*, icalendar for
-text/calendar, pdftotext (poppler) or pypdf for application/pdf.
+text/calendar, pdftotext (poppler) or pypdf for application/pdf, the human-readable elements
+(narrative, display, instructions, notes) for application/fhir+json.
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ def _read_pdf(artifact: Artifact) -> str:
 def _read_html(artifact: Artifact) -> str:
     """The text a reader sees: markup and scripts taken out, entities decoded, so a title
     inside <em> still reads as the title."""
+    return _html_text(artifact.data.decode("utf-8-sig"))
+
+
+def _html_text(markup: str) -> str:
     from html.parser import HTMLParser
 
     class Text(HTMLParser):
@@ -101,9 +106,36 @@ def _read_html(artifact: Artifact) -> str:
                 self.parts.append(data)
 
     parser = Text()
-    parser.feed(artifact.data.decode("utf-8-sig"))
+    parser.feed(markup)
     parser.close()
     return " ".join(parser.parts)
+
+
+#: The FHIR elements whose text a patient or clinician reads (an XHTML narrative's `div`
+#: is read as HTML); ids, references, systems and codes are not read.
+FHIR_TEXT_ELEMENTS = frozenset(
+    {"text", "div", "display", "title", "description", "patientInstruction", "comment"}
+)
+
+
+def _read_fhir_json(artifact: Artifact) -> str:
+    """The human-readable texts of FHIR JSON (a resource or a Bundle), in document order."""
+    import json
+
+    texts: list[str] = []
+
+    def walk(node: object, key: str = "") -> None:
+        if isinstance(node, dict):
+            for name, value in node.items():
+                walk(value, name)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, key)
+        elif isinstance(node, str) and key in FHIR_TEXT_ELEMENTS:
+            texts.append(_html_text(node) if key == "div" else node)
+
+    walk(json.loads(artifact.data.decode("utf-8-sig")))
+    return "\n".join(texts)
 
 
 #: Text readers by media type; text/* falls back to UTF-8.
@@ -112,6 +144,7 @@ READERS: dict[str, TextReader] = {
     "text/html": _read_html,
     "application/xhtml+xml": _read_html,
     "application/pdf": _read_pdf,
+    "application/fhir+json": _read_fhir_json,
 }
 
 

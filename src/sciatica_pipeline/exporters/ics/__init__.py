@@ -245,11 +245,13 @@ def _vtimezone(tzid: str, first_year: int, last_year: int) -> Ready:
     patients share a zone and a year, so it need not be generated for every calendar."""
     from icalendar import Timezone
 
-    return Ready.of(
-        Timezone.from_tzid(
-            tzid, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1)
-        )
+    zone = Timezone.from_tzid(
+        tzid, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1)
     )
+    # icalendar adds a COMMENT naming the years covered; RFC 5545 allows no COMMENT in a
+    # VTIMEZONE (only in its STANDARD/DAYLIGHT parts), and libical's strict check rejects it.
+    zone.pop("COMMENT", None)
+    return Ready.of(zone)
 
 
 def calendar_node(

@@ -1,0 +1,122 @@
+"""Built-in plugin: FHIR R4 for an EHR, per patient.
+
+`bundle.json` is a `collection` Bundle of the patient (an identifier only), the plan's
+condition with its ICD-10-CM and SNOMED CT codes, a CarePlan for the plan's dates and one
+ServiceRequest per exercise and phase, with its dosage, its timing at the patient's local
+session times, and its precautions, the plan's warning signs and the disclaimer as the
+patient instruction. `resources_by_type` gives the same resources as NDJSON lines, for the
+run-level Bulk Data files. See docs/fhir.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import ClassVar
+
+from sciatica_pipeline.errors import PipelineError
+from sciatica_pipeline.exporters.fhir.codes import DEFAULT_IDENTIFIER_SYSTEM, resource_id
+from sciatica_pipeline.exporters.fhir.resources import (
+    RESOURCE_TYPES,
+    PlanParts,
+    Reference,
+    bundle_json,
+    bundle_reference,
+    patient_resources,
+    plan_parts,
+    relative_reference,
+)
+from sciatica_pipeline.plugins.exporter import Artifact, Exporter, PatientContext
+from sciatica_pipeline.plugins.hookspecs import hookimpl
+from sciatica_pipeline.run.memo import Memo
+
+#: FHIR's media type for JSON (RFC 6838 registration by HL7).
+MEDIA_TYPE = "application/fhir+json"
+BUNDLE_PATH = "bundle.json"
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+def identifier_system(options: Mapping[str, str]) -> str:
+    """The `identifier-system` option: the URI of the system the patient id belongs to."""
+    value = options.get("identifier-system", DEFAULT_IDENTIFIER_SYSTEM).strip()
+    if not _URI.match(value):
+        raise PipelineError(
+            f"the fhir option identifier-system must be an absolute URI such as "
+            f"urn:oid:1.2.3 or https://clinic.example/mrn, not {value!r}"
+        )
+    return value
+
+
+def _parts(context: PatientContext, memo: Memo) -> PlanParts:
+    plan = context.schedule.plan
+    system = identifier_system(context.options)
+    # Everything but ids, references, dates and times is the same for every patient on the
+    # plan: serialised once per plan in the run.
+    return memo.once(
+        ("fhir.plan", plan.id, system), lambda: plan_parts(context.bundle, plan, system)
+    )
+
+
+def _resources(
+    context: PatientContext, memo: Memo, reference: Reference
+) -> list[tuple[str, str, str]]:
+    return patient_resources(context.bundle, context.schedule, _parts(context, memo), reference)
+
+
+def resources_by_type(context: PatientContext, memo: Memo) -> dict[str, list[bytes]]:
+    """The patient's resources as NDJSON lines (compact JSON and `\\n`), by resource type in
+    Bundle order: the resources of `bundle.json`, with relative references
+    (`Patient/<id>`) as FHIR Bulk Data files carry them.
+
+    :param context: the patient's context.
+    :param memo: the run's memo, in which the plan's shared parts are made once.
+    """
+    out: dict[str, list[bytes]] = {kind: [] for kind in RESOURCE_TYPES}
+    for kind, _, data in _resources(context, memo, relative_reference):
+        out[kind].append(data.encode("utf-8") + b"\n")
+    return out
+
+
+def bundle_bytes(context: PatientContext, memo: Memo) -> bytes:
+    """The patient's `bundle.json`: a FHIR R4 `collection` Bundle, compact JSON."""
+    plan, patient = context.schedule.plan, context.patient
+    bundle_id = resource_id(context.bundle, plan, patient, "Bundle")
+    timestamp = context.build_time.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    resources = _resources(context, memo, bundle_reference)
+    return (bundle_json(bundle_id, timestamp, resources) + "\n").encode("utf-8")
+
+
+class FhirBundle(Exporter):
+    """A FHIR R4 Bundle per patient."""
+
+    name = "fhir"
+    description = (
+        "FHIR R4 per patient: a Bundle with the CarePlan, its exercises and the condition."
+    )
+    scopes = frozenset({"patient"})
+    options: ClassVar[Mapping[str, str]] = {
+        "identifier-system": "the URI of the patient ids' system, such as the clinic's "
+        f"medical record numbers (default {DEFAULT_IDENTIFIER_SYSTEM})"
+    }
+
+    def check_options(self, options: Mapping[str, str]) -> None:
+        """`identifier-system` must be an absolute URI."""
+        identifier_system(options)
+
+    def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
+        """The patient's `bundle.json`."""
+        yield Artifact(
+            BUNDLE_PATH,
+            bundle_bytes(context, context.memo),
+            MEDIA_TYPE,
+            patient_facing=True,
+            plan=context.patient.plan,
+        )
+
+
+@hookimpl
+def register_exporters(register: Callable[[Exporter], None]) -> None:
+    """Provide the `fhir` format."""
+    register(FhirBundle())
