@@ -343,3 +343,39 @@ def test_generated_patients_give_valid_resources(bundle: Bundle, data: st.DataOb
     memo = Memo()
     document = check_bundle(bundle, patient, render(bundle, patient, memo))
     check_ndjson(bundle, patient, document, memo)
+
+
+def test_a_run_writes_one_bulk_data_file_per_resource_type(
+    run: Callable[..., Result], tmp_path: Path, bundle: Bundle
+) -> None:
+    out = tmp_path / "out"
+    example = CONTENT / "examples" / "patients.csv"
+    result = run(
+        "patients", str(example), "--content", str(CONTENT), "--out", str(out), "-f", "fhir"
+    )
+    assert result.exit_code == 0, result.stderr
+    folder = out / "_run" / "fhir"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    kinds = [entry["type"] for entry in manifest["output"]]
+    assert kinds == ["Patient", "Condition", "CarePlan", "ServiceRequest"]
+    ids = [p.patient.id for p in read_patients(example, bundle) if p.patient]
+    for entry in manifest["output"]:
+        lines = (folder / entry["url"]).read_text().splitlines()
+        resources = [json.loads(line) for line in lines]
+        for resource in resources:
+            assert resource["resourceType"] == entry["type"]
+            parse(resource)  # valid FHIR by an independent reader
+        if entry["type"] in ("Patient", "Condition", "CarePlan"):
+            assert len(resources) == len(ids)
+    # The same resources as the patients' own bundles, patient after patient.
+    in_bundles = [
+        (entry["resource"]["resourceType"], entry["resource"]["id"])
+        for patient_id in ids
+        for entry in json.loads((out / patient_id / "fhir" / "bundle.json").read_text())["entry"]
+    ]
+    in_files = [
+        (entry["type"], json.loads(line)["id"])
+        for entry in manifest["output"]
+        for line in (folder / entry["url"]).read_text().splitlines()
+    ]
+    assert sorted(in_files) == sorted(in_bundles)

@@ -11,6 +11,7 @@ run-level Bulk Data files. See docs/fhir.md.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import ClassVar
@@ -27,7 +28,14 @@ from sciatica_pipeline.exporters.fhir.resources import (
     plan_parts,
     relative_reference,
 )
-from sciatica_pipeline.plugins.exporter import Artifact, Exporter, PatientContext
+from sciatica_pipeline.plugins.exporter import (
+    Artifact,
+    Exporter,
+    PatientContext,
+    RunContext,
+    RunFile,
+    RunPart,
+)
 from sciatica_pipeline.plugins.hookspecs import hookimpl
 from sciatica_pipeline.run.memo import Memo
 
@@ -93,9 +101,10 @@ class FhirBundle(Exporter):
 
     name = "fhir"
     description = (
-        "FHIR R4 per patient: a Bundle with the CarePlan, its exercises and the condition."
+        "FHIR R4: a Bundle per patient (CarePlan, exercises, condition), and Bulk Data NDJSON "
+        "a run."
     )
-    scopes = frozenset({"patient"})
+    scopes = frozenset({"patient", "run"})
     options: ClassVar[Mapping[str, str]] = {
         "identifier-system": "the URI of the patient ids' system, such as the clinic's "
         f"medical record numbers (default {DEFAULT_IDENTIFIER_SYSTEM})"
@@ -114,6 +123,41 @@ class FhirBundle(Exporter):
             patient_facing=True,
             plan=context.patient.plan,
         )
+
+    def run_files(self, context: RunContext) -> Iterator[RunFile | Artifact]:
+        """One NDJSON file per resource type for the whole run, as FHIR Bulk Data gives
+        them, and the Bulk Data manifest that lists them."""
+        for kind in RESOURCE_TYPES:
+            yield RunFile(f"{kind}.ndjson", NDJSON_MEDIA_TYPE)
+        yield Artifact(
+            "manifest.json",
+            bulk_manifest(context.build_time),
+            "application/json",
+            patient_facing=False,
+        )
+
+    def render_run(self, context: PatientContext) -> Iterator[RunPart]:
+        """The patient's resources, one NDJSON line each, in its type's file."""
+        for kind, lines in resources_by_type(context, context.memo).items():
+            if lines:
+                yield RunPart(f"{kind}.ndjson", b"".join(lines))
+
+
+#: The media type of a FHIR Bulk Data file.
+NDJSON_MEDIA_TYPE = "application/fhir+ndjson"
+
+
+def bulk_manifest(build_time: dt.datetime) -> bytes:
+    """The Bulk Data export manifest of a run: its files by resource type (relative URLs:
+    the files sit beside it)."""
+    manifest = {
+        "transactionTime": build_time.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "request": "sciatica-pipeline patients",
+        "requiresAccessToken": False,
+        "output": [{"type": kind, "url": f"{kind}.ndjson"} for kind in RESOURCE_TYPES],
+        "error": [],
+    }
+    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
 
 
 @hookimpl
