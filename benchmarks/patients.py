@@ -1,5 +1,6 @@
-"""`patients` on generated lists of 1,000 and 10,000 patients (calendars only): patients per
-second and peak memory of the main process and of the largest worker.
+"""`patients` on generated lists of 1,000 and 10,000 patients, calendars only and then every
+per-patient format (ics, csv, sms, fhir): patients per second and peak memory of the main
+process and of the largest worker.
 
 The patients are spread the way a clinic's list is: start dates over a whole year, their own
 morning and evening times, several lead times, zones on both hemispheres and with half-hour
@@ -70,7 +71,9 @@ def write_patients(path: Path, count: int) -> None:
     """A CSV of `count` fictional patients, spread as described above (the same list for the
     same count, every run)."""
     rng = random.Random(count)
-    lines = ["id,plan,start_date,timezone,session_times,reminder_minutes,clinic_name,clinic_phone"]
+    lines = [
+        "id,plan,start_date,timezone,session_times,reminder_minutes,clinic_name,clinic_phone,mobile"
+    ]
     for i in range(count):
         start = dt.date(2027, 1, 1) + dt.timedelta(days=rng.randrange(365))
         times = f"{rng.choice(MORNINGS)};{rng.choice(EVENINGS)}"
@@ -78,27 +81,30 @@ def write_patients(path: Path, count: int) -> None:
         contact = (
             f"Clinic {clinic:02d} Physio,+1 202 555 01{clinic:02d}" if clinic < CLINICS else ","
         )
+        mobile = f"+1202555{rng.randrange(10_000):04d}"
         lines.append(
             f"B-{i:06d},{PLANS[i % len(PLANS)]},{start},{rng.choice(ZONES)},{times},"
-            f"{rng.choice(LEADS)},{contact}"
+            f"{rng.choice(LEADS)},{contact},{mobile}"
         )
     path.write_text("\n".join(lines) + "\n")
 
 
-def run(count: int, tmp: Path) -> None:
+def run(count: int, tmp: Path, formats: tuple[str, ...] = ("ics",)) -> None:
     source = tmp / f"patients-{count}.csv"
     write_patients(source, count)
-    out = tmp / f"out-{count}"
-    args = ["patients", str(source), "--content", "content", "--out", str(out), "--format", "ics"]
+    out = tmp / f"out-{count}-{'-'.join(formats)}"
+    args = ["patients", str(source), "--content", "content", "--out", str(out)]
+    args += [arg for name in formats for arg in ("--format", name)]
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", RUNNER, *args], cwd=ROOT, capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - start
     memory = json.loads(done.stderr.strip().splitlines()[-1])
-    written = sum(1 for p in out.iterdir() if p.is_dir())
+    written = sum(1 for p in out.glob("B-*") if p.is_dir())
+    label = "calendars" if formats == ("ics",) else ",".join(formats)
     print(
-        f"patients, {count:>6} calendars: {elapsed:6.2f} s  {count / elapsed:7.0f} patients/s  "
+        f"patients, {count:>6} {label}: {elapsed:6.2f} s  {count / elapsed:7.0f} patients/s  "
         f"peak RSS main {memory['main_mib']:.0f} MiB, "
         f"largest worker {memory['worker_mib']:.0f} MiB  "
         f"({written} folders written)"
@@ -107,8 +113,9 @@ def run(count: int, tmp: Path) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for count in (1_000, 10_000):
-            run(count, Path(tmp))
+        for formats in (("ics",), ("ics", "csv", "sms", "fhir")):
+            for count in (1_000, 10_000):
+                run(count, Path(tmp), formats)
 
 
 if __name__ == "__main__":

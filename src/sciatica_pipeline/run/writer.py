@@ -132,19 +132,22 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, private: bool = Fals
     except OSError as exc:
         raise OutputError(_os_message(parent, exc)) from exc
     path = staging
+    made = {staging}  # the folders made so far: a patient run writes many small trees
     try:
         for relative, data in sorted(files.items()):
             pure = safe_relative_path(relative)
             if pure is None:
                 raise OutputError(f"refusing to write outside the output folder: {relative!r}")
             path = staging.joinpath(*pure.parts)
-            if not path.parent.is_dir():
-                path.parent.mkdir(parents=True, mode=dir_mode)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=dir_mode)
+                made.update(p for p in (path.parent, *path.parent.parents) if staging in p.parents)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-        for folder in (staging, *(p for p in staging.rglob("*") if p.is_dir())):
-            folder.chmod(dir_mode)
+        if not private:  # mkdtemp made the staging folder 0700; public output is 0755
+            for folder in made:
+                folder.chmod(dir_mode)
         path = target
         swap_folder(staging, target)
     except OSError as exc:

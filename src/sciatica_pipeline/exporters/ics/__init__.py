@@ -117,16 +117,21 @@ def session_description(
 ) -> str:
     """The event text: the session's exercises with dosage, their precautions (each once),
     the red flags, the clinic's phone and the disclaimer."""
-    # Memoised: every patient on a plan with the same clinic gets the same texts.
-    contact = _contact(patient)
+    # Memoised without the clinic's lines, which end the text: every patient on a plan in
+    # the same region shares the rest, whatever their clinic.
     region = patient_region(patient)
-    key = (patient.plan, series.phase, series.exercises, contact, region)
-    return _texts(memo).get(
-        ("session", *key),
-        lambda: _session_text(
-            bundle, patient.plan, series.phase, series.exercises, contact, region
-        ),
+    key = ("session", patient.plan, series.phase, series.exercises, region)
+    body = _texts(memo).get(
+        key,
+        lambda: _session_text(bundle, patient.plan, series.phase, series.exercises, (), region),
     )
+    return _with_contact(body, patient)
+
+
+def _with_contact(body: str, patient: Patient) -> str:
+    """A text that ends with whom to call (the text `_session_text` or `_checkpoint_text`
+    would give with the patient's contact lines)."""
+    return "\n".join([body, *_contact(patient)]).strip()
 
 
 def _texts(memo: Memo | None) -> Table[Any, str]:
@@ -181,13 +186,13 @@ def checkpoint_description(
 ) -> str:
     """The text of a day's checkpoints: the emergency line, each checkpoint with its
     precaution, the warning signs in short, whom to call."""
-    contact = _contact(patient)
     region = patient_region(patient)
     items = tuple(c.checkpoint for c in checkpoints)
-    return _texts(memo).get(
-        ("checkpoint", patient.plan, items, contact, region),
-        lambda: _checkpoint_text(bundle, patient.plan, items, contact, region),
+    body = _texts(memo).get(
+        ("checkpoint", patient.plan, items, region),
+        lambda: _checkpoint_text(bundle, patient.plan, items, (), region),
     )
+    return _with_contact(body, patient)
 
 
 def _checkpoint_text(
