@@ -34,6 +34,7 @@ def plugins(tmp_path: Path) -> Path:
     (folder / "plain_text.py").write_text(block("class PlainText"))
     (folder / "session_list.py").write_text(block("class SessionList"))
     (folder / "no_exclamations.py").write_text(block("def no_exclamation_marks"))
+    (folder / "visit_list.py").write_text(block("class VisitList"))
     return folder
 
 
@@ -66,10 +67,26 @@ def test_the_guide_plugins_load_and_write(run: Run, plugins: Path, tmp_path: Pat
         str(patients),
     )
     assert result.exit_code == 0, result.stderr
+    visits = run(
+        "--plugins-dir",
+        str(plugins),
+        "patients",
+        str(example),
+        "--content",
+        str(CONTENT),
+        "-f",
+        "visit-list",
+        "--out",
+        str(patients),
+    )
+    assert visits.exit_code == 0, visits.stderr
+    lines = (patients / "_run" / "visit-list" / "visits.csv").read_text().splitlines()
+    assert lines[0] == "patient_id,first_day,last_day"
+    assert [line.split(",")[0] for line in lines[1:]] == [f"P-000{i}" for i in range(1, 7)]
     text = (patients / "P-0001" / "session-list" / "sessions.txt").read_text()
     assert text.startswith("Sessions for P-0001") and "Precaution:" in text
     skipped = [
-        p.name for p in patients.iterdir() if p.is_dir() and not (p / "session-list").exists()
+        p.name for p in patients.glob("P-*") if p.is_dir() and not (p / "session-list").exists()
     ]
     assert sorted(skipped) == [
         line.split(",")[0]

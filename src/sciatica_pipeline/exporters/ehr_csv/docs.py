@@ -33,7 +33,7 @@ patterns. Check a file against it with `frictionless validate datapackage.json`.
 | File | Written by | One row per |
 | --- | --- | --- |
 | `csv/program-catalog.csv` | `sciatica-pipeline build` | plan, phase and exercise |
-| `<patient id>/csv/assignments.csv` | `sciatica-pipeline patients` | patient, phase and exercise |
+| `_run/csv/assignments.csv` | `sciatica-pipeline patients` | patient, phase and exercise |
 
 `build` also writes `csv/assignments.csv` with the header row only, so its `datapackage.json`
 documents both tables; each patient's folder has a `datapackage.json` for its own file.

@@ -290,8 +290,9 @@ ASSIGNMENTS = Table(
     title="Patient assignments",
     description=(
         "One row per patient, phase and exercise, dated in the patient's calendar: one order or "
-        "care-plan activity per row. `sciatica-pipeline patients` writes each patient's rows to "
-        "<patient id>/csv/assignments.csv; the copy `build` writes has the header row only. "
+        "care-plan activity per row. `sciatica-pipeline patients` writes every patient's rows "
+        "of a run to _run/csv/assignments.csv, patient after patient; the copy `build` writes "
+        "has the header row only. "
         "Rows carry the patient's id, never a name or phone number. (plan_id, phase_number, "
         "exercise_id) is the program catalog's primary key."
     ),
