@@ -279,3 +279,39 @@ def test_formats_json_lists_scopes_options_and_flags(run: Run) -> None:
     assert formats["csv"]["scopes"] == ["bundle", "run"]
     assert formats["sms"]["scopes"] == ["bundle", "patient", "run"]
     assert formats["csv"]["flags"] == {"--excel": "excel=true"}
+
+
+def test_a_misspelled_name_in_the_allowlist_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = plugin_dir(tmp_path, wrapper=WRAPPER)
+    monkeypatch.setenv("SCIATICA_PIPELINE_PLUGINS", "wraper")
+    host = load_plugins(folder)
+    [problem] = host.problems
+    assert problem.plugin == "wraper"
+    assert "no installed package or file" in problem.reason
+    assert "(did you mean wrapper?)" in problem.reason
+    assert "wrapped" not in host.exporters
+
+
+def test_calendar_without_an_id_does_not_say_patient_patient(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "cal.ics"
+    result = run("calendar", "--content", str(CONTENT), *CALENDAR_ARGS, "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == f"Wrote the calendar to {out}."
+
+
+def test_a_zone_without_daylight_saving_is_warned_about_on_the_command_line(
+    run: Run, tmp_path: Path
+) -> None:
+    args = [a if a != "America/New_York" else "EST" for a in CALENDAR_ARGS]
+    result = run("calendar", "--content", str(CONTENT), *args, "-o", str(tmp_path / "c.ics"))
+    assert result.exit_code == 0, result.stderr
+    assert "warning: --tz: is a fixed abbreviation, not a region's time zone" in result.stderr
+
+
+def test_quiet_prints_only_problems(run: Run, tmp_path: Path) -> None:
+    result = run("--quiet", "build", str(CONTENT), "--out", str(tmp_path / "dist"), "-f", "csv")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert (tmp_path / "dist" / "csv" / "program-catalog.csv").exists()
