@@ -114,6 +114,13 @@ PATIENT_ATTACKS: list[tuple[str, bytes, str, list[str]]] = [
         ["P-1", "P-3"],
     ),
     (
+        "no-header-row-names-no-patient",
+        GOOD.encode(),
+        "row 1, column 6 (its header does not look like a column name; is the header row "
+        "missing?): unknown column",
+        [],
+    ),
+    (
         "a-pseudo-zone",
         (HEADER + GOOD + "P-2,sciatica-plan,2027-03-08,posixrules,08:00;18:00,,,,\n").encode(),
         "row 3, column timezone: is not a known time zone",
@@ -500,3 +507,115 @@ def test_an_ordered_run_file_sorted_on_disk_is_the_one_sorted_in_memory(
     assert disk == memory
     sends = [line.split(",")[4] for line in memory.decode().splitlines()[1:]]
     assert sends == sorted(sends) and len(sends) > 7 * 3
+
+
+def test_a_json_list_after_much_white_space_is_read_as_json(run: Run, tmp_path: Path) -> None:
+    source = tmp_path / "patients.json"
+    record = (
+        '{"id": "P-1", "plan": "sciatica-plan", "start_date": "2027-03-08", "timezone": "UTC",'
+        ' "session_times": ["08:00", "18:00"], "name": "Ann Lee"}'
+    )
+    source.write_text("\n" * 5000 + " " * 5000 + "[" + record + "]")
+    result = run("patients", str(source), "--content", str(CONTENT), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.stderr
+    assert "Ann Lee" not in result.output
+
+
+def test_an_object_that_is_not_an_exporter_is_refused(run: Run, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "duck.py").write_text(
+        "from sciatica_pipeline import hookimpl\n\n\n"
+        "class Duck:\n"
+        '    name = "duck"\n'
+        '    description = "Quacks like an exporter."\n'
+        '    scopes = frozenset({"bundle"})\n\n'
+        "    def render(self, context):\n"
+        "        return []\n\n\n"
+        "@hookimpl\n"
+        "def register_exporters(register):\n"
+        "    register(Duck())\n"
+    )
+    for command in (["plugins"], ["formats"], ["validate", str(CONTENT)]):
+        result = run("--plugins-dir", str(plugins), *command)
+        assert result.exit_code == 0, (command, result.output)
+        assert "not a subclass of sciatica_pipeline.Exporter" in result.stderr
+
+
+@pytest.mark.parametrize("out", ["/dev/null/x", "/proc/no-such/x"])
+def test_an_output_folder_that_cannot_be_made_is_bad_usage(run: Run, out: str) -> None:
+    example = CONTENT / "examples" / "patients.csv"
+    for command in (["build", str(CONTENT)], ["patients", str(example)]):
+        result = run(*command, "--out", out)
+        assert result.exit_code == 2, (command, result.output)
+        assert "internal error" not in result.stderr
+
+
+def test_cleaning_up_one_output_never_touches_anothers_staging(run: Run, tmp_path: Path) -> None:
+    other = tmp_path / ".patient-output.abc123.tmp"  # another output's run, in progress
+    other.mkdir()
+    (other / "reminders.ics").write_text("theirs")
+    out = tmp_path / "p*"
+    result = run("build", str(CONTENT), "--out", str(out), "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert (other / "reminders.ics").read_text() == "theirs"
+
+
+def test_a_content_check_that_crashes_fails_every_command(run: Run, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "crashing.py").write_text(
+        "from sciatica_pipeline import hookimpl\n\n\n"
+        "def red_flags_present(bundle, origins):\n"
+        "    raise RuntimeError('cannot reach the terminology server')\n\n\n"
+        "@hookimpl\n"
+        "def register_checks(register):\n"
+        "    register(red_flags_present)\n"
+    )
+    out = tmp_path / "dist"
+    for command in (["validate", str(CONTENT)], ["build", str(CONTENT), "--out", str(out)]):
+        result = run("--plugins-dir", str(plugins), *command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "the content check red_flags_present failed, so the content is not checked" in (
+            result.stderr
+        )
+    assert not out.exists()
+
+
+def test_ctrl_c_during_a_render_stops_the_run(run: Run, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "interrupted.py").write_text(
+        "from sciatica_pipeline import Exporter, hookimpl\n\n\n"
+        "class Interrupted(Exporter):\n"
+        '    name = "interrupted"\n'
+        '    description = "The person presses Ctrl-C while it renders."\n'
+        '    scopes = frozenset({"patient"})\n\n'
+        "    def render_patient(self, context):\n"
+        "        raise KeyboardInterrupt\n\n\n"
+        "@hookimpl\n"
+        "def register_exporters(register):\n"
+        "    register(Interrupted())\n"
+    )
+    example = CONTENT / "examples" / "patients.csv"
+    out = tmp_path / "out"
+    result = run(
+        "--plugins-dir",
+        str(plugins),
+        "patients",
+        str(example),
+        "--content",
+        str(CONTENT),
+        "--out",
+        str(out),
+        "-f",
+        "interrupted",
+        "-f",
+        "ics",
+        "--jobs",
+        "1",
+    )
+    assert result.exit_code == 1
+    assert "Aborted!" in result.stderr
+    assert "failed: KeyboardInterrupt" not in result.stderr
+    assert not list(out.glob("P-*"))  # it stopped at the first patient

@@ -139,15 +139,17 @@ def test_names_never_appear_in_messages(run: Run, tmp_path: Path) -> None:
 
 
 def test_parallel_and_serial_runs_write_the_same_bytes(run: Run, tmp_path: Path) -> None:
+    """Every file, the run's own (sorted by send time, in the patients' order) included."""
     assert patients(run, EXAMPLE, tmp_path / "one", "--jobs", "1").exit_code == 0
     assert patients(run, EXAMPLE, tmp_path / "two", "--jobs", "2").exit_code == 0
-    one = {
-        p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*.ics")
-    }
-    two = {
-        p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*.ics")
-    }
-    assert one == two and len(one) == 6
+
+    def files(folder: Path) -> dict[Path, bytes]:
+        return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    one, two = files(tmp_path / "one"), files(tmp_path / "two")
+    assert one == two
+    assert len([p for p in one if p.suffix == ".ics"]) == 6
+    assert {p.parent.name for p in one if p.parts[0] == "_run"} == {"csv", "fhir", "sms"}
 
 
 def test_bad_rows_are_reported_and_good_ones_still_written(run: Run, tmp_path: Path) -> None:

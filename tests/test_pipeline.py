@@ -198,7 +198,11 @@ def register_exporters(register):
 @pytest.mark.parametrize(
     ("failure", "shown"),
     [
-        ("raise RuntimeError('vendor API down for ' + context.patient.name)", "RuntimeError"),
+        (
+            "raise RuntimeError('vendor API down for ' + context.patient.name.upper() + ' on '"
+            " + (context.patient.mobile or '+1 202 555 0143')[1:])",
+            "RuntimeError",
+        ),
         ("sys.exit(4)", "SystemExit: 4"),
     ],
     ids=["raises", "exits"],
@@ -231,9 +235,13 @@ def test_a_failing_per_patient_plugin_stops_only_its_own_format(
         assert (out / patient / "ics" / "reminders.ics").exists()
         assert f"{patient}," in (out / "_run" / "csv" / "assignments.csv").read_text()
         assert not (out / patient / "raiser").exists()
-    # The plugin put the patient's name in its message; it is not repeated.
-    names = [line.split(",")[1] for line in EXAMPLE.read_text().splitlines()[1:]]
-    assert not any(name and name in result.output for name in names)
+    # The plugin put the patient's name and number in its message; they are not repeated,
+    # in no case and no part.
+    rows = [line.split(",") for line in EXAMPLE.read_text().splitlines()[1:]]
+    for row in rows:
+        name, mobile = row[1], row[7]
+        assert not name or name.upper() not in result.output.upper()
+        assert not mobile or mobile[1:] not in result.output
 
 
 def test_build_never_replaces_a_folder_holding_patient_output(run: Run, tmp_path: Path) -> None:

@@ -78,8 +78,11 @@ def register_exporters(register):
 """
 
 BAD_EXPORTER = """
-class NotReally:
+from sciatica_pipeline import Exporter
+
+class NotReally(Exporter):
     name = "Bad Name"
+    scopes = None
 
 @hookimpl
 def register_exporters(register):

@@ -218,10 +218,10 @@ def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRec
         [
             Problem(
                 file,
-                f"row 1, column {name}",
+                f"row 1, column {_column_name(name, number)}",
                 "unknown column; allowed columns are: " + ", ".join(_FIELDS),
             )
-            for name in header
+            for number, name in enumerate(header, start=1)
             if name not in _FIELDS
         ]
         + [
@@ -275,6 +275,18 @@ def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRec
 
         patient, problems = patient_from_record(record, bundle, file, locate)
         yield PatientRecord(where, patient, tuple(problems))
+
+
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ -]{0,31}")
+
+
+def _column_name(name: str, number: int) -> str:
+    """A header cell as a message may show it: a file without a header row has a patient's
+    name or number there, so anything that does not look like a column name is shown by
+    its place only."""
+    if _COLUMN_NAME.fullmatch(name) and not any(ch.isspace() for ch in name.strip()):
+        return name
+    return f"{number} (its header does not look like a column name; is the header row missing?)"
 
 
 def _row(number: int, line: int) -> str:
@@ -445,7 +457,9 @@ def open_patients_file(source: Path | str) -> IO[str]:
             f"{MAX_PATIENTS_FILE >> 20} MiB: split it"
         )
     try:
-        return Path(source).open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+        # A large buffer, so the format is told past any amount of leading white space.
+        raw = Path(source).open("rb", buffering=PEEK_BYTES)  # noqa: SIM115
+        return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise refuse(f"cannot read the file: {exc.strerror}") from exc
 
@@ -497,14 +511,18 @@ def read_patients(source: Path | str, bundle: Bundle) -> Iterator[PatientRecord]
             yield PatientRecord(first_record, None, (problem,))
 
 
+#: How far into a patients file its format is looked for (leading white space skipped).
+PEEK_BYTES = 1 << 20
+
+
 def _peek(stream: IO[str]) -> str:
     """The first non-space character, without consuming the stream's content."""
     buffer = stream.buffer if isinstance(stream, io.TextIOWrapper) else None
     if buffer is not None and hasattr(buffer, "peek"):
-        head = bytes(buffer.peek(64)[:64]).decode("utf-8-sig", errors="ignore")
+        head = bytes(buffer.peek(PEEK_BYTES)[:PEEK_BYTES]).decode("utf-8-sig", errors="ignore")
         return head.lstrip()[:1]
     position = stream.tell()
-    head = str(stream.read(64))
+    head = str(stream.read(PEEK_BYTES))
     stream.seek(position)
     return head.lstrip()[:1]
 

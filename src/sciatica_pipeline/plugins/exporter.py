@@ -269,6 +269,8 @@ def serves(exporter: Exporter, scope: Scope) -> bool:
 
 def exporter_problems(exporter: object) -> list[str]:
     """What is wrong with an object offered as an exporter (empty when it is fine)."""
+    if not isinstance(exporter, Exporter):
+        return [f"it is a {type(exporter).__name__}, not a subclass of sciatica_pipeline.Exporter"]
     problems = []
     name = getattr(exporter, "name", None)
     if not isinstance(name, str) or not NAME_PATTERN.match(name):

@@ -115,15 +115,16 @@ def _guarded(plugin: str, check: ContentCheck) -> ContentCheck:
     def run(bundle: Any, origins: Any) -> list[Problem]:
         try:
             return list(check(bundle, origins))
-        except PLUGIN_FAILURES as exc:  # a broken plugin must not break validation
+        except PLUGIN_FAILURES as exc:  # reported, not raised: the other checks still run
             name = getattr(check, "__name__", type(check).__name__)
+            # An error: content a check could not look at must not be exported as checked.
             return [
                 Problem(
                     f"plugin {plugin}",
                     "",
-                    f"the content check {name} failed and was skipped "
-                    f"({type(exc).__name__}: {exc})",
-                    "warning",
+                    f"the content check {name} failed, so the content is not checked "
+                    f"({type(exc).__name__}: {exc}); fix the plugin, or leave it out with "
+                    "SCIATICA_PIPELINE_PLUGINS",
                 )
             ]
 
@@ -179,8 +180,13 @@ def _describe(exc: BaseException) -> str:
 
 
 #: What a plugin's code may raise that must not end the command: any exception, and also
-#: `sys.exit()` or a KeyboardInterrupt raised by the plugin itself.
-PLUGIN_FAILURES = (Exception, SystemExit, KeyboardInterrupt)
+#: `sys.exit()`. (A KeyboardInterrupt during a run is the person pressing Ctrl-C: it stops
+#: the run.)
+PLUGIN_FAILURES = (Exception, SystemExit)
+
+#: While plugins load, a KeyboardInterrupt can only be the plugin's own (importing is quick):
+#: contained too, so one plugin cannot make every command print "Aborted!".
+LOAD_FAILURES = (*PLUGIN_FAILURES, KeyboardInterrupt)
 
 
 def default_plugins_dir() -> Path:
@@ -246,7 +252,7 @@ def _register(host: PluginHost, candidate: _Candidate) -> None:
         # What a plugin prints while it loads would end up in `plugins --json`'s output.
         with contextlib.redirect_stdout(printed):
             plugin = candidate.load()
-    except PLUGIN_FAILURES as exc:
+    except LOAD_FAILURES as exc:
         skip(f"skipped: it failed to import ({_describe(exc)})")
         return
     if printed.getvalue():
@@ -284,7 +290,7 @@ def _call_each(
         own = host.pm.subset_hook_caller(hook, remove_plugins=others)
         try:
             own(register=make_register(name))
-        except PLUGIN_FAILURES as exc:
+        except LOAD_FAILURES as exc:
             _drop(host, name)
             host.problems.append(
                 PluginProblem(
@@ -382,7 +388,7 @@ def _accept_exporters(
                 )
             )
             continue
-        taken = [a.flag for a in exporter.aliases if a.flag in flags]
+        taken = [a.flag for a in getattr(exporter, "aliases", ()) if a.flag in flags]
         if taken:
             host.problems.append(
                 PluginProblem(
@@ -393,7 +399,7 @@ def _accept_exporters(
                 )
             )
             continue
-        flags.update({a.flag: name for a in exporter.aliases})
+        flags.update({a.flag: name for a in getattr(exporter, "aliases", ())})
         host.exporters[name] = exporter
         host.exporter_plugin[name] = plugin
         formats.setdefault(plugin, []).append(name)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sciatica_pipeline.errors import PipelineError
-from sciatica_pipeline.run.writer import make_folders, remove_stale_staging
+from sciatica_pipeline.errors import PipelineError, UsageError
+from sciatica_pipeline.run.writer import OutputError, make_folders, remove_stale_staging
 
 
 class OutputBusy(PipelineError):
@@ -31,8 +31,17 @@ def output_lock(out_dir: Path, *, private: bool = False) -> Iterator[None]:
     Holding it, the staging folders a killed run left behind are removed first.
     """
     path = lock_path(out_dir)
-    make_folders(path.parent, private=private)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        make_folders(path.parent, private=private)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OutputError as exc:  # the folder cannot be made where the person asked for it
+        raise UsageError(str(exc), "out") from exc
+    except OSError as exc:
+        raise UsageError(
+            f"cannot use {out_dir} as an output folder ({exc.strerror}); choose a folder you can "
+            "write to",
+            "out",
+        ) from exc
     try:
         try:
             import fcntl
@@ -46,7 +55,7 @@ def output_lock(out_dir: Path, *, private: bool = False) -> Iterator[None]:
                 f"another sciatica-pipeline run is writing {out_dir}; wait for it to finish, "
                 "or choose another output folder"
             ) from None
-        remove_stale_staging(path.parent, path.name.removeprefix(".").removesuffix(".lock"))
+        remove_stale_staging(path.parent, out_dir.resolve().name)
         if out_dir.is_dir():
             remove_stale_staging(out_dir)
         yield

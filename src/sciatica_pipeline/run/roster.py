@@ -10,6 +10,7 @@ reported by name and the patient's other formats are still written.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -95,11 +96,18 @@ class RosterSummary:
 
 def scrub(text: str, patient: Patient) -> str:
     """`text` with the patient's name, numbers and clinic details taken out: a plugin's error
-    message may quote them, and messages name a patient by id only."""
+    message may quote them (in any case, or in part), and messages name a patient by id only.
+    Any run of six or more digits goes too: it may be a phone number, however written."""
     for value in (patient.name, patient.mobile, patient.clinic_name, patient.clinic_phone):
         if value and value.strip():
-            text = text.replace(value, "[removed]")
-    return text
+            for word in {value, *value.split()}:
+                if len(word) >= 3:
+                    text = re.sub(re.escape(word), "[removed]", text, flags=re.IGNORECASE)
+    return _DIGITS.sub("[removed]", text)
+
+
+# Six digits or more, with the separators phone numbers are written with.
+_DIGITS = re.compile(r"\+?\d(?:[\d ().-]{4,}\d)")
 
 
 def failure_detail(exc: BaseException, patient: Patient) -> str:

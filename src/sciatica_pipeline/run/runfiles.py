@@ -21,7 +21,13 @@ from typing import IO
 
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.plugins.exporter import Artifact, RunFile, RunPart
-from sciatica_pipeline.run.writer import OutputError, make_folders, safe_relative_path, swap_folder
+from sciatica_pipeline.run.writer import (
+    OutputError,
+    _os_message,
+    make_folders,
+    safe_relative_path,
+    swap_folder,
+)
 
 #: The folder of a patients run's run-level files, beside the patient folders. Patient ids
 #: start with a letter or digit, so no patient's folder can take this name.
@@ -51,7 +57,7 @@ class _Ordered:
     def spill(self) -> None:
         self.batch.sort()
         path = self.folder / f"run-{len(self.runs)}.bin"
-        with path.open("wb") as handle:
+        with _private(path) as handle:  # mobile numbers and message texts
             for entry in self.batch:
                 pickle.dump(entry, handle, protocol=pickle.HIGHEST_PROTOCOL)
         self.runs.append(path)
@@ -96,8 +102,11 @@ class RunFiles:
         self._artifacts: dict[str, list[Artifact]] = {}
         self._patients = 0
         try:
-            for name, items in declared.items():
-                self._declare(name, items)
+            try:
+                for name, items in declared.items():
+                    self._declare(name, items)
+            except OSError as exc:
+                raise OutputError(_os_message(self.target, exc)) from exc
             # The run folders of formats this run does not write are carried over as they
             # are, as a patient's folder keeps the formats a run did not write.
             if self.target.is_dir():
@@ -149,13 +158,17 @@ class RunFiles:
     def add(self, name: str, parts: Sequence[RunPart]) -> None:
         """Add one patient's parts for one format (call `check` first)."""
         self._patients += 1
-        for number, part in enumerate(parts):
-            key = (name, part.path)
-            ordered = self._ordered.get(key)
-            if ordered is not None:
-                ordered.add((part.key, self._patients, number, part.data))
-            else:
-                self._streams[key].write(part.data)
+        try:
+            for number, part in enumerate(parts):
+                key = (name, part.path)
+                ordered = self._ordered.get(key)
+                if ordered is not None:
+                    ordered.add((part.key, self._patients, number, part.data))
+                else:
+                    self._streams[key].write(part.data)
+        except OSError as exc:
+            self.abort()
+            raise OutputError(_os_message(self.target, exc)) from exc
 
     def finish(self) -> list[str]:
         """Complete every file and put the run folder in place; returns the files' paths."""
@@ -180,9 +193,7 @@ class RunFiles:
             swap_folder(self.staging, self.target)
         except OSError as exc:
             self.abort()
-            raise OutputError(
-                f"cannot write the run files in {self.target}: {exc.strerror}"
-            ) from exc
+            raise OutputError(_os_message(self.target, exc)) from exc
         except BaseException:
             self.abort()
             raise

@@ -5,6 +5,7 @@ output as it was."""
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -204,6 +205,8 @@ def _os_message(path: Path, exc: OSError) -> str:
 def remove_stale_staging(folder: Path, name: str = "*") -> int:
     """Remove the staging folders a run killed half-way left in `folder` (for the output
     named `name`, or any). Only call it while holding the output's lock. Returns how many."""
+    if name != "*":
+        name = glob.escape(name)  # an output named "p*" must not match another's staging
     stale = [
         p
         for pattern in (f".{name}.*.tmp", f".{name}.*.old")
