@@ -121,6 +121,13 @@ PATIENT_ATTACKS: list[tuple[str, bytes, str, list[str]]] = [
         [],
     ),
     (
+        "a-name-as-a-json-field-name",
+        b'{"id": "P-1", "plan": "sciatica-plan", "start_date": "2027-03-08", "timezone": "UTC",'
+        b' "session_times": ["08:00", "18:00"]}\n{"id": "P-2", "Bea Cho": "+447700900456"}\n',
+        "line 2, field (one whose name does not look like a field's): unknown field",
+        ["P-1"],
+    ),
+    (
         "a-pseudo-zone",
         (HEADER + GOOD + "P-2,sciatica-plan,2027-03-08,posixrules,08:00;18:00,,,,\n").encode(),
         "row 3, column timezone: is not a known time zone",

@@ -134,6 +134,9 @@ def patient_from_record(
     for error in validator("patient").iter_errors(dict(record)):
         for pointer, message in humanize(error, echo=False):
             field = pointer.strip("/").split("/")[0] or None
+            if field is not None and not _FIELD_NAME.fullmatch(field):
+                # A field named like no patient field may be a value (a name, a number).
+                field = "(one whose name does not look like a field's)"
             problems.append(Problem(file, locate(field), message))
     if problems:
         return None, list(dict.fromkeys(problems))  # jsonschema repeats some, e.g. `required`
@@ -277,6 +280,7 @@ def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRec
         yield PatientRecord(where, patient, tuple(problems))
 
 
+_FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]{0,31}")
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ -]{0,31}")
 
 
