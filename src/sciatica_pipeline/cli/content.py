@@ -55,11 +55,10 @@ def validate_command(content_dir: Path, strict: bool, as_json: bool, kind: str |
     from sciatica_pipeline.run.pipeline import check_content
 
     if str(content_dir) == "-":
-        from sciatica_pipeline.errors import sorted_problems
         from sciatica_pipeline.inputs.loader import check_document
 
         text = sys.stdin.read()
-        problems = sorted_problems(check_document(text, "<stdin>", kind))
+        problems = tuple(check_document(text, "<stdin>", kind))
         report = Report("<stdin>", None, None, problems)
         if as_json:
             click.echo(json.dumps(_report_json(report, not problems), indent=2))

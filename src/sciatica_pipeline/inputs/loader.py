@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast, get_args
 
-from sciatica_pipeline.errors import Problem
+from sciatica_pipeline.errors import Problem, sorted_problems
 from sciatica_pipeline.inputs.schema_messages import humanize, json_pointer
 from sciatica_pipeline.inputs.schemas import Kind, validator
 from sciatica_pipeline.model import content as m
@@ -164,7 +164,7 @@ def check_document(text: str, source: str, kind: str | None = None) -> list[Prob
                 + '), or a "$schema" naming its schema file',
             )
         ]
-    return schema_problems(document, cast(Kind, kind), source)
+    return list(sorted_problems(schema_problems(document, cast(Kind, kind), source)))
 
 
 @dataclass

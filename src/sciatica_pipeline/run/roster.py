@@ -32,7 +32,7 @@ from sciatica_pipeline.plugins.exporter import (
 )
 from sciatica_pipeline.plugins.manager import PLUGIN_FAILURES
 from sciatica_pipeline.run import pool
-from sciatica_pipeline.run.build import artifact_problem
+from sciatica_pipeline.run.build import ExportError, artifact_problem
 from sciatica_pipeline.run.limits import Limits, time_limit
 from sciatica_pipeline.run.memo import Memo
 from sciatica_pipeline.run.runfiles import RUN_FOLDER, RunFiles
@@ -315,7 +315,5 @@ def _run_files(run: PatientRun) -> dict[str, list[RunFile | Artifact]]:
             detail = str(exc) if isinstance(exc, PipelineError) else f"{type(exc).__name__}: {exc}"
             failures.append((name, plugin, detail))
     if failures:
-        from sciatica_pipeline.run.build import ExportError
-
         raise ExportError(failures)
     return declared

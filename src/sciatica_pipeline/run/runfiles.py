@@ -23,8 +23,8 @@ from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.plugins.exporter import Artifact, RunFile, RunPart
 from sciatica_pipeline.run.writer import (
     OutputError,
-    _os_message,
     make_folders,
+    os_error_message,
     safe_relative_path,
     swap_folder,
 )
@@ -100,13 +100,13 @@ class RunFiles:
         self._ordered: dict[tuple[str, str], _Ordered] = {}
         self._files: dict[tuple[str, str], RunFile] = {}
         self._artifacts: dict[str, list[Artifact]] = {}
-        self._patients = 0
+        self._arrivals = 0  # breaks ties between equal keys: parts keep the order they came in
         try:
             try:
                 for name, items in declared.items():
                     self._declare(name, items)
             except OSError as exc:
-                raise OutputError(_os_message(self.target, exc)) from exc
+                raise OutputError(os_error_message(self.target, exc)) from exc
             # The run folders of formats this run does not write are carried over as they
             # are, as a patient's folder keeps the formats a run did not write.
             if self.target.is_dir():
@@ -157,18 +157,18 @@ class RunFiles:
 
     def add(self, name: str, parts: Sequence[RunPart]) -> None:
         """Add one patient's parts for one format (call `check` first)."""
-        self._patients += 1
+        self._arrivals += 1
         try:
             for number, part in enumerate(parts):
                 key = (name, part.path)
                 ordered = self._ordered.get(key)
                 if ordered is not None:
-                    ordered.add((part.key, self._patients, number, part.data))
+                    ordered.add((part.key, self._arrivals, number, part.data))
                 else:
                     self._streams[key].write(part.data)
         except OSError as exc:
             self.abort()
-            raise OutputError(_os_message(self.target, exc)) from exc
+            raise OutputError(os_error_message(self.target, exc)) from exc
 
     def finish(self) -> list[str]:
         """Complete every file and put the run folder in place; returns the files' paths."""
@@ -193,7 +193,7 @@ class RunFiles:
             swap_folder(self.staging, self.target)
         except OSError as exc:
             self.abort()
-            raise OutputError(_os_message(self.target, exc)) from exc
+            raise OutputError(os_error_message(self.target, exc)) from exc
         except BaseException:
             self.abort()
             raise

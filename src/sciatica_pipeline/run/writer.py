@@ -131,7 +131,7 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, private: bool = Fals
         # mkdtemp creates the folder with mode 0700, which suits private output as it is.
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
     except OSError as exc:
-        raise OutputError(_os_message(parent, exc)) from exc
+        raise OutputError(os_error_message(parent, exc)) from exc
     path = staging
     made = {staging}  # the folders made so far: a patient run writes many small trees
     try:
@@ -153,7 +153,7 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, private: bool = Fals
         swap_folder(staging, target)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(_os_message(path, exc)) from exc
+        raise OutputError(os_error_message(path, exc)) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -183,7 +183,7 @@ def make_folders(folder: Path, *, private: bool) -> None:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise OutputError(_os_message(folder, exc)) from exc
+        raise OutputError(os_error_message(folder, exc)) from exc
 
 
 #: What to do when the disk refuses a write, by errno.
@@ -196,7 +196,8 @@ _FIXES = {
 }
 
 
-def _os_message(path: Path, exc: OSError) -> str:
+def os_error_message(path: Path, exc: OSError) -> str:
+    """What a person reads when the disk refuses a write: the path, the reason, the fix."""
     fix = _FIXES.get(exc.errno or 0, "check the folder and run the command again")
     reason = exc.strerror or type(exc).__name__
     return f"cannot write {path}: {reason}; {fix}. The previous output is unchanged."

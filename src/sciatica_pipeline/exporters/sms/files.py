@@ -279,11 +279,6 @@ def gateway_lines(patient: Patient, messages: list[Outgoing], fmt: Format) -> li
     return [_csv_line(row) for row in rows]
 
 
-def gateway_bytes(patient: Patient, messages: list[Outgoing], fmt: Format) -> bytes:
-    """One patient's gateway file: CSV (RFC 4180, with a header row), or JSON Lines."""
-    return gateway_header(fmt) + b"".join(gateway_lines(patient, messages, fmt))
-
-
 def patient_text(
     bundle: Bundle,
     patient: Patient,
