@@ -20,7 +20,7 @@ from sciatica_pipeline.cli.content import build_command, validate_command
 from sciatica_pipeline.cli.figure import figure_command
 from sciatica_pipeline.cli.info import formats_command, plugins_command
 from sciatica_pipeline.cli.patients import patients_command
-from sciatica_pipeline.cli.single import calendar_command
+from sciatica_pipeline.cli.single import booklet_command, calendar_command
 from sciatica_pipeline.errors import PipelineError, ProblemsError, UsageError
 
 
@@ -114,6 +114,7 @@ for _command in (
     build_command,
     patients_command,
     calendar_command,
+    booklet_command,
     figure_command,
     formats_command,
     plugins_command,

@@ -5,13 +5,17 @@ rendered through the plugin host like any other."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sciatica_pipeline.cli.common import content_option, host, state
+
+if TYPE_CHECKING:
+    from sciatica_pipeline.model.patient import Patient
+    from sciatica_pipeline.plugins.exporter import Artifact
 
 #: The options that describe the patient, by the record field they set.
 OPTION_NAMES = {
@@ -24,6 +28,9 @@ OPTION_NAMES = {
     "name": "--name",
     "clinic_name": "--clinic-name",
     "clinic_phone": "--clinic-phone",
+    "clinician_name": "--clinician-name",
+    "clinician_phone": "--clinician-phone",
+    "large_print": "--large-print",
 }
 
 
@@ -84,12 +91,23 @@ def _patient_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def patient_format_command(
-    command_name: str, format_name: str, media_type: str, what: str, help_text: str
+    command_name: str,
+    format_name: str,
+    media_type: str,
+    what: str,
+    help_text: str,
+    *,
+    extra_options: Sequence[Callable[..., Any]] = (),
+    pick: Callable[[Sequence[Artifact], Patient], Artifact | None] | None = None,
 ) -> click.Command:
     """A command that writes one patient's `format_name` artifact of `media_type`.
 
     :param what: what the file is, for messages (`the calendar`).
     :param help_text: the command's `--help` text.
+    :param extra_options: more click options, each named after the record field it sets
+        (`clinician_name`), listed in `OPTION_NAMES`.
+    :param pick: which of the format's artifacts to write (default: the first of
+        `media_type`).
     """
 
     @click.command(command_name, help=help_text)
@@ -107,12 +125,9 @@ def patient_format_command(
         timezone: str,
         times: list[str],
         patient_id: str,
-        name: str | None,
-        reminder_minutes: int | None,
-        clinic_name: str | None,
-        clinic_phone: str | None,
         content_dir: Path,
         output: str,
+        **fields: Any,
     ) -> None:
         from sciatica_pipeline.inputs.patients import patient_from_options
         from sciatica_pipeline.run.pipeline import Pipeline
@@ -127,21 +142,19 @@ def patient_format_command(
             "start_date": start_date,
             "timezone": timezone,
             "session_times": times,
-            "name": name,
-            "reminder_minutes": reminder_minutes,
-            "clinic_name": clinic_name,
-            "clinic_phone": clinic_phone,
+            **fields,
         }
         patient, warnings = patient_from_options(values, pipeline.bundle, OPTION_NAMES)
         for warning in warnings:
             click.echo(f"warning: {warning.where}: {warning.message}", err=True)
         artifacts = pipeline.render_patient(chosen, patient)
         wanted = [a for a in artifacts if a.media_type == media_type]
-        if not wanted:
+        chosen_file = pick(wanted, patient) if pick else (wanted[0] if wanted else None)
+        if chosen_file is None:
             raise click.ClickException(
                 f"the {format_name} format wrote no {media_type} file for this patient"
             )
-        data = wanted[0].data
+        data = chosen_file.data
         if output == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -150,6 +163,8 @@ def patient_format_command(
         whose = "" if patient_id == DEFAULT_ID else f" for patient {patient.id}"
         click.echo(f"Wrote {what}{whose} to {output}.", err=True)
 
+    for option in extra_options:  # on a made command, each option is appended to its list
+        command = option(command)
     return command
 
 
@@ -159,4 +174,35 @@ calendar_command = patient_format_command(
     "text/calendar",
     "the calendar",
     "Write one patient's reminder calendar (iCalendar) to a file or standard output.",
+)
+
+
+def _pick_booklet(artifacts: Sequence[Artifact], patient: Patient) -> Artifact | None:
+    """The large-print booklet when asked for, else the standard one."""
+    name = "booklet-large-print.pdf" if patient.large_print else "booklet.pdf"
+    return next((a for a in artifacts if a.path == name), None)
+
+
+booklet_command = patient_format_command(
+    "booklet",
+    "pdf",
+    "application/pdf",
+    "the booklet",
+    "Write one patient's personal booklet (PDF) to a file or standard output: their plan "
+    "with their dates, clinic and clinician.",
+    extra_options=(
+        click.option(
+            "--clinician-name", default=None, help="The clinician's name, printed on the cover."
+        ),
+        click.option(
+            "--clinician-phone", default=None, help="The clinician's phone, printed on the cover."
+        ),
+        click.option(
+            "--large-print",
+            is_flag=True,
+            default=False,
+            help="Write the large-print edition (18-point text) instead of the standard one.",
+        ),
+    ),
+    pick=_pick_booklet,
 )

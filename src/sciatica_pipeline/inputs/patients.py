@@ -190,8 +190,19 @@ def patient_from_record(
         mobile=record.get("mobile"),
         clinic_name=record.get("clinic_name"),
         clinic_phone=record.get("clinic_phone"),
+        clinician_name=record.get("clinician_name"),
+        clinician_phone=record.get("clinician_phone"),
+        large_print=record.get("large_print", False),
     )
     return patient, problems
+
+
+#: The words a CSV cell may use for a yes-or-no field; anything else is left for the schema
+#: to refuse with its hint.
+_YES_NO = {
+    **dict.fromkeys(("yes", "y", "true", "1"), True),
+    **dict.fromkeys(("no", "n", "false", "0"), False),
+}
 
 
 def _csv_record(row: Mapping[str, str]) -> dict[str, Any]:
@@ -205,6 +216,8 @@ def _csv_record(row: Mapping[str, str]) -> dict[str, Any]:
             record[key] = [t for t in _TIMES_SPLIT.split(value) if t]
         elif key == "reminder_minutes" and re.fullmatch(r"-?\d+", value):
             record[key] = int(value)
+        elif key == "large_print" and value.casefold() in _YES_NO:
+            record[key] = _YES_NO[value.casefold()]
         else:
             record[key] = value
     return record

@@ -24,6 +24,9 @@ class Patient:
     mobile: str | None = None
     clinic_name: str | None = None
     clinic_phone: str | None = None
+    clinician_name: str | None = None
+    clinician_phone: str | None = None
+    large_print: bool = False
 
     @property
     def zone(self) -> ZoneInfo:

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.platypus import PageBreak
 
-from sciatica_pipeline.exporters.pdf.flowables import AtFoot
+from sciatica_pipeline.exporters.pdf.flowables import AtFoot, Slot
 from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
     Flowables,
@@ -63,9 +63,22 @@ def sources(b: Booklet) -> Flowables:
     ]
     if review.reviewed_by:
         lines.insert(2, f"Reviewed by {review.reviewed_by}.")
-    story.append(rich("<br/>".join(escape(line) for line in lines), st.body))
+    if b.personal:
+        # The dates in the reader's own style, written in with the patient's texts.
+        keyed = {1: "reviewed-on", len(lines) - 1: "review-due"}
+        story += [
+            Slot(keyed[i], st.body) if i in keyed else para(line, st.body)
+            for i, line in enumerate(lines)
+        ]
+    else:
+        story.append(rich("<br/>".join(escape(line) for line in lines), st.body))
     story.append(PageBreak())
     return story
+
+
+#: The back page's lines in a personal booklet, and the personal texts written on them.
+BACK_LINES = ("Your clinician", "Your clinic")
+BACK_KEYS = ("clinician-contact", "clinic-contact")
 
 
 def back_page(b: Booklet) -> Flowables:
@@ -79,7 +92,10 @@ def back_page(b: Booklet) -> Flowables:
     ]
     if not st.large:
         inner = st.width - st.padding() * 2.8
-        lines = write_in_lines(("Clinician's name", "Phone"), st, width=inner)
+        if b.personal:
+            lines = write_in_lines(BACK_LINES, st, width=inner, keys=BACK_KEYS)
+        else:
+            lines = write_in_lines(("Clinician's name", "Phone"), st, width=inner)
         story.insert(
             1,
             para("Watch for these warning signs. If you notice one, do what it says.", st.body),

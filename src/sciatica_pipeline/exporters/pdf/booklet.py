@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sciatica_pipeline.exporters.pdf.flowables import Place
 from sciatica_pipeline.exporters.pdf.fonts import check_glyphs, register_fonts
 from sciatica_pipeline.model.content import Bundle
 from sciatica_pipeline.plugins.exporter import InProcess, Workers
@@ -14,17 +15,31 @@ from sciatica_pipeline.plugins.exporter import InProcess, Workers
 
 @dataclass(frozen=True, slots=True)
 class BookletJob:
-    """One PDF to render: a plan in one edition on one paper size."""
+    """One PDF to render: a plan in one edition on one paper size; or, with `personal`, the
+    template of the personal booklets of that plan, edition, paper and unit of distance."""
 
     plan_id: str
     edition: str
     large: bool
     paper: str
     build_time: dt.datetime
+    personal: bool = False
+    units_region: str | None = None
 
 
 def render_booklet(bundle: Bundle, job: BookletJob) -> bytes:
     """The PDF bytes of one booklet."""
+    return lay_out(bundle, job, [])
+
+
+def lay_out(
+    bundle: Bundle,
+    job: BookletJob,
+    places: list[Place],
+    glyphs: dict[str, dict[str, tuple[str, int]]] | None = None,
+) -> bytes:
+    """The PDF bytes of one booklet, noting the places of its `Slot`s in `places` (and, for a
+    template, how its faces write each character in `glyphs`: see `document.build`)."""
     from sciatica_pipeline.exporters.pdf import back, document, exercises, front, program
     from sciatica_pipeline.exporters.pdf.parts import Booklet
     from sciatica_pipeline.exporters.pdf.styles import make_styles
@@ -33,7 +48,7 @@ def render_booklet(bundle: Bundle, job: BookletJob) -> bytes:
     check_glyphs(bundle, plan)
     register_fonts()
     st = make_styles(large=job.large, width=document.text_width(job.paper))
-    b = Booklet(bundle, plan, st)
+    b = Booklet(bundle, plan, st, personal=job.personal, units_region=job.units_region)
     body = [
         *front.about(b),
         *program.program(b),
@@ -51,7 +66,8 @@ def render_booklet(bundle: Bundle, job: BookletJob) -> bytes:
     meta = document.Metadata(
         title=plan.title + edition,
         author=m.title or "sciatica-pipeline",
-        subject=f"Home exercise booklet for {condition.name}{edition}",
+        subject=f"{'Personal h' if job.personal else 'H'}ome exercise booklet for "
+        f"{condition.name}{edition}",
         keywords=tuple(
             dict.fromkeys(
                 k.lower() for k in ("sciatica", condition.name, "home exercise", "patient booklet")
@@ -62,7 +78,13 @@ def render_booklet(bundle: Bundle, job: BookletJob) -> bytes:
         created=job.build_time,
     )
     return document.build(
-        story, job.paper, meta, footer_size=st.footer_size, contents_size=st.body_size
+        story,
+        job.paper,
+        meta,
+        footer_size=st.footer_size,
+        contents_size=st.body_size,
+        places=places,
+        glyphs=glyphs,
     )
 
 

@@ -55,6 +55,7 @@ class BookletCanvas(Canvas):  # type: ignore[misc]
     """A canvas that runs `before_save` (defining the late forms) before writing the file."""
 
     before_save: Callable[[Canvas], None] | None = None
+    places: list[Any] | None = None
 
     def save(self) -> None:
         if self.before_save:
@@ -183,10 +184,46 @@ def _footer_lines(
     return lines
 
 
+def _embed_faces(canvas: Canvas, faces: set[str]) -> dict[str, dict[str, tuple[str, int]]]:
+    """Embed every printable character of `faces` (in a form no page shows, so it is not
+    part of any page's text) and say how each is written: (font resource name, byte)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from sciatica_pipeline.exporters.pdf.fonts import covered
+
+    chars = sorted(c for c in covered() if c.isprintable() and c != "\u00a0")
+    written: dict[str, dict[str, tuple[str, int]]] = {}
+    canvas.beginForm("personal-glyphs")
+    for face in sorted(faces):
+        font = pdfmetrics.getFont(face)
+        canvas.setFont(face, 10)
+        canvas.drawString(0, 0, "".join(chars))
+        table: dict[str, tuple[str, int]] = {}
+        for char in chars:
+            ((subset, code),) = font.splitString(char, canvas._doc)
+            table[char] = (font.getSubsetInternalName(subset, canvas._doc), code[0])
+        table["\u00a0"] = table[" "]  # reportlab writes a no-break space as a space
+        written[face] = table
+    canvas.endForm()
+    return written
+
+
 def build(
-    story: Sequence[Any], paper: str, meta: Metadata, *, footer_size: float, contents_size: float
+    story: Sequence[Any],
+    paper: str,
+    meta: Metadata,
+    *,
+    footer_size: float,
+    contents_size: float,
+    places: list[Any] | None = None,
+    glyphs: dict[str, dict[str, tuple[str, int]]] | None = None,
 ) -> bytes:
-    """Lay the story out into PDF bytes."""
+    """Lay the story out into PDF bytes; the places of the story's `Slot`s go in `places`.
+
+    :param glyphs: for a template: filled with, for each face the places use, how each
+        character the face can print is written (font resource name, byte), after the
+        face's every character has been embedded, so that texts can be written onto the
+        pages later without laying anything out again."""
     out = io.BytesIO()
     doc = BookletTemplate(out, paper, meta, footer_size)
     doc.contents_size = contents_size
@@ -194,7 +231,14 @@ def build(
 
     def canvasmaker(*args: Any, **kwargs: Any) -> Canvas:
         canvas = BookletCanvas(*args, **kwargs)
-        canvas.before_save = doc.define_late_forms
+        canvas.places = places
+
+        def before_save(canvas: Canvas) -> None:
+            doc.define_late_forms(canvas)
+            if glyphs is not None and places:
+                glyphs.update(_embed_faces(canvas, {p.font for p in places}))
+
+        canvas.before_save = before_save
         canvas.setDateFormatter(lambda *_: stamp)
         canvas.showOutline()
         return canvas

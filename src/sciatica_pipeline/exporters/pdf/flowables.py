@@ -8,6 +8,7 @@ last page is laid out, so a booklet is laid out in a single pass.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib import colors
@@ -139,11 +140,16 @@ class WriteInGrid(Flowable):  # type: ignore[misc]
         row_height: float,
         colours: tuple[str, str, str, str],
         note_lines: int = 0,
+        band_key: str | None = None,
+        row_keys: list[str] | None = None,
     ) -> None:
         """:param headings: column headings; `\\n` starts a new line.
         :param colours: band, rules, label column fill, text.
-        :param note_lines: ruled lines for notes under the grid, headed "Notes"."""
+        :param note_lines: ruled lines for notes under the grid, headed "Notes".
+        :param band_key: a personal text set at the right end of the band (a template's).
+        :param row_keys: a personal text per row, set in the second column (a template's)."""
         super().__init__()
+        self.band_key, self.row_keys = band_key, row_keys
         self.band, self.rows, self.widths = band, rows, widths
         self.font, self.bold, self.size = font, bold, size
         self.row_height, self.note_lines = row_height, note_lines
@@ -164,7 +170,13 @@ class WriteInGrid(Flowable):  # type: ignore[misc]
             self.width - 2 * self.pad
         ):
             self.band_size -= 0.5
-        self.band_height = self.leading + 2 * self.pad
+        # A band's personal text goes on a second line when it would not fit beside the band's
+        # own (large print): room for the longest date range of a week.
+        longest = stringWidth("28 September \u2013 30 September 2027", font, size)
+        self.band_wrap = bool(band_key) and (
+            stringWidth(band, bold, self.band_size) + longest + 4 * self.pad > self.width
+        )
+        self.band_height = self.leading * (2 if self.band_wrap else 1) + 2 * self.pad
         self.head_height = self.leading * max(len(h) for h in self.heading_lines) + 2 * self.pad
         self.grid_height = row_height * len(rows)
         self.notes_height = (self.leading + row_height * note_lines) if note_lines else 0.0
@@ -198,6 +210,15 @@ class WriteInGrid(Flowable):  # type: ignore[misc]
         for i, label in enumerate(self.rows):
             y = body_top - (i + 0.5) * self.row_height - self.size * 0.35
             canvas.drawString(self.pad, y, label)
+            if self.row_keys:
+                self._place(self.row_keys[i], self.widths[0] + self.pad, y, self.widths[1])
+        if self.band_key and self.band_wrap:
+            y = top - self.pad - self.size - self.leading
+            self._place(self.band_key, self.pad, y, self.width, band=True)
+        elif self.band_key:
+            room = self.width - stringWidth(self.band, self.bold, self.band_size) - 4 * self.pad
+            y = top - self.pad - self.size
+            self._place(self.band_key, self.width - self.pad, y, room, band=True, align="right")
         path = canvas.beginPath()
         for i in range(len(self.rows) + 1):
             path.moveTo(0, body_top - i * self.row_height)
@@ -224,6 +245,20 @@ class WriteInGrid(Flowable):  # type: ignore[misc]
             canvas.line(x, body_top, x, body_top + self.head_height)
         canvas.line(0, body_top + self.head_height, self.width, body_top + self.head_height)
         canvas.restoreState()
+
+    def _place(
+        self, key: str, x: float, y: float, width: float, *, band: bool = False, align: str = "left"
+    ) -> None:
+        """Note a personal text's place: in the band (white) or in a row."""
+        ax, ay = self.canv.absolutePosition(x, y)
+        font = self.bold if band and not self.band_wrap else self.font
+        colour = "#ffffff" if band else self.ink
+        size = self.size
+        cell = width - (0 if align == "right" else 2 * self.pad)
+        record_place(
+            self.canv,
+            Place(key, self.canv.getPageNumber(), ax, ay, cell, font, size, colour, align),
+        )
 
 
 class AtFoot(Flowable):  # type: ignore[misc]
@@ -310,3 +345,64 @@ def _height(flowables: list[Any], width: float, canvas: Any) -> float:
     from reportlab.platypus.flowables import _listWrapOn
 
     return float(_listWrapOn(flowables, width, canvas)[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a personal text goes on a page of a booklet template (points from the page's
+    lower left corner): its key, the baseline's start (or end, when right-aligned), the
+    width it may take, and how it is set."""
+
+    key: str
+    page: int
+    x: float
+    y: float
+    width: float
+    font: str
+    size: float
+    colour: str
+    align: str = "left"
+
+
+def record_place(canvas: Any, place: Place) -> None:
+    """Note `place` on the canvas of a template being laid out (a plain booklet has none)."""
+    places = getattr(canvas, "places", None)
+    if places is not None:
+        places.append(place)
+
+
+class Slot(Flowable):  # type: ignore[misc]
+    """An empty line kept for one personal text (a date, the clinician's name): the template
+    is laid out once, and each patient's texts are written into its places afterwards.
+
+    :param key: which text (see `sciatica_pipeline.exporters.personal`).
+    :param style: the paragraph style the text is set in; `font` overrides its face.
+    """
+
+    def __init__(self, key: str, style: Any, *, font: str | None = None) -> None:
+        super().__init__()
+        self.key = key
+        self.font = font or style.fontName
+        self.size = float(style.fontSize)
+        self.colour = style.textColor.hexval()[2:]
+        self.height = float(style.leading)
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        return available_width, self.height
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(0, (self.height - self.size) / 2 + self.size * 0.22)
+        record_place(
+            self.canv,
+            Place(
+                self.key,
+                self.canv.getPageNumber(),
+                float(x),
+                float(y),
+                float(self.width),
+                self.font,
+                self.size,
+                f"#{self.colour}",
+            ),
+        )

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.platypus import KeepTogether, NextPageTemplate, PageBreak
 
-from sciatica_pipeline.exporters.pdf.flowables import AtFoot, ContentsLine, Heading
+from sciatica_pipeline.exporters.pdf.flowables import AtFoot, ContentsLine, Heading, Slot
 from sciatica_pipeline.exporters.pdf.fonts import BOLD, REGULAR
 from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
@@ -26,6 +26,11 @@ from sciatica_pipeline.exporters.pdf.parts import (
     write_in_lines,
 )
 
+#: The cover's lines of a personal booklet and the personal texts written on them (a name
+#: and a phone share a line, so that large print keeps the lines on the cover).
+PERSONAL_LINES = ("Your clinician", "Your clinic", "Your start date")
+PERSONAL_KEYS = ("clinician-contact", "clinic-contact", "start-date")
+
 
 def before_you_start(b: Booklet) -> Flowables:
     """The disclaimer."""
@@ -41,34 +46,32 @@ def cover(b: Booklet) -> Flowables:
     st, m, plan = b.st, b.bundle.manifest, b.plan
     edition = "Large print edition" if st.large else "Home exercise booklet"
     inner = st.width - st.padding() * 2.8
+    if b.personal:
+        details = write_in_lines(PERSONAL_LINES, st, width=inner, keys=PERSONAL_KEYS)
+        band = "Your booklet"
+        version: Any = Slot("cover-version", st.small)
+    else:
+        details = write_in_lines(("Clinician's name", "Phone", "Your start date"), st, width=inner)
+        band = "Your clinician"
+        version = para(
+            f"Version {m.version} \u00b7 Reviewed on {b.date(m.review.reviewed_on)}", st.small
+        )
     return [
         NextPageTemplate("body"),
         para(f"{m.title} \u00b7 {edition}", st.kicker),
         para(plan.title, st.title),
+        *([Slot("prepared-for-line", st.h2)] if b.personal else []),
         # Large print has no room for the summary here; the program section repeats it.
         *([para(plan.summary, st.lead)] if plan.summary and not st.large else []),
         *before_you_start(b),
         AtFoot(
             [
-                accent_box(
-                    [
-                        [
-                            write_in_lines(
-                                ("Clinician's name", "Phone", "Your start date"), st, width=inner
-                            )
-                        ]
-                    ],
-                    st,
-                    band="Your clinician",
-                ),
+                accent_box([[details]], st, band=band),
                 rich(
                     "Warning signs: see <b>When to get help</b> at the front and on the back page.",
                     st.body,
                 ),
-                para(
-                    f"Version {m.version} \u00b7 Reviewed on {b.date(m.review.reviewed_on)}",
-                    st.small,
-                ),
+                version,
             ]
         ),
         PageBreak(),

@@ -13,7 +13,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
-from sciatica_pipeline.exporters.pdf.flowables import Heading, Para
+from sciatica_pipeline.exporters.pdf.flowables import Heading, Para, Slot
 from sciatica_pipeline.exporters.pdf.fonts import BOLD, REGULAR
 from sciatica_pipeline.exporters.pdf.styles import (
     ACCENT,
@@ -58,11 +58,19 @@ MONTHS = [
 
 @dataclass(frozen=True, slots=True)
 class Booklet:
-    """What every section needs: the content, the plan and the edition's styles."""
+    """What every section needs: the content, the plan and the edition's styles.
+
+    :param personal: lay out the template of a personal booklet: `Slot`s where a plan's
+        booklet has lines to fill in by hand, and where the patient's dates go.
+    :param units_region: a personal booklet's reader's region, for the unit of distance
+        (`miles_region` in `sciatica_pipeline.exporters.pdf.personal`).
+    """
 
     bundle: Bundle
     plan: Plan
     st: Styles
+    personal: bool = False
+    units_region: str | None = None
 
     @property
     def region(self) -> str | None:
@@ -326,8 +334,13 @@ def emergency_box(b: Booklet) -> Any:
     from sciatica_pipeline.exporters.region import emergency_line
 
     st = b.st
+    line = (
+        Slot("emergency", st.band, font=BOLD)
+        if b.personal
+        else rich(f"<b>{escape(emergency_line(b.region))}</b>", st.band)
+    )
     return table(
-        [[rich(f"<b>{escape(emergency_line(b.region))}</b>", st.band)]],
+        [[line]],
         st,
         [
             ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(DANGER)),
@@ -340,13 +353,22 @@ def emergency_box(b: Booklet) -> Any:
     )
 
 
-def write_in_lines(labels: Sequence[str], st: Styles, *, width: float | None = None) -> Any:
-    """Labels with blank rules beside them, tall enough to write on by hand."""
+def write_in_lines(
+    labels: Sequence[str],
+    st: Styles,
+    *,
+    width: float | None = None,
+    keys: Sequence[str] | None = None,
+) -> Any:
+    """Labels with blank rules beside them, tall enough to write on by hand; with `keys`, a
+    template's places for the patient's texts on those rules (a line the record gives no
+    text for stays blank, to fill in by hand)."""
     width = width or st.width
     label_width = max(stringWidth(label, BOLD, st.body_size) for label in labels)
     label_width += st.body_size
+    cells: list[Any] = [Slot(key, st.cell) for key in keys] if keys else [""] * len(labels)
     return table(
-        [[para(label, st.cell_bold), ""] for label in labels],
+        [[para(label, st.cell_bold), cell] for label, cell in zip(labels, cells, strict=True)],
         st,
         [
             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),

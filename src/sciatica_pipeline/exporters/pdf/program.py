@@ -13,7 +13,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, PageBreak
 
-from sciatica_pipeline.exporters.pdf.flowables import WriteInGrid
+from sciatica_pipeline.exporters.pdf.flowables import Slot, WriteInGrid
 from sciatica_pipeline.exporters.pdf.fonts import BOLD, REGULAR
 from sciatica_pipeline.exporters.pdf.parts import (
     Booklet,
@@ -52,6 +52,16 @@ def _grid(st: Styles, *, header_rows: int) -> list[tuple[Any, ...]]:
     ]
 
 
+def _units(b: Booklet, text: str) -> str:
+    """A personal booklet gives distances in its reader's unit (`3 miles (about 5 km)`); a
+    plan's booklet keeps the content's."""
+    if not b.personal:
+        return text
+    from sciatica_pipeline.exporters.region import distances
+
+    return distances(text, b.units_region)
+
+
 def _changes(b: Booklet, phase: Phase) -> list[str]:
     """What a phase changes against the one before: exercises added and dropped, and doses
     that differ (a dose whose note alone changes says the note: "hold each stretch a little
@@ -77,7 +87,7 @@ def _changes(b: Booklet, phase: Phase) -> list[str]:
     new = {rx.exercise for rx in phase.exercises}
     dropped = [bundle.exercises[e].name for e in old if e not in new]
     changes = [f"New: {', '.join(added)}."] if added else []
-    changes += [f"{', '.join(names)}: {text}" for text, names in changed.items()]
+    changes += [f"{', '.join(names)}: {_units(b, text)}" for text, names in changed.items()]
     changes += [f"Stop: {', '.join(dropped)}."] if dropped else []
     return changes
 
@@ -91,6 +101,11 @@ def _phase_table(b: Booklet, phase: Phase) -> Any:
     sessions = b.plan.sessions_per_day
     data: list[list[Any]] = [
         [para(f"{phase.weeks_label}: {phase.name}", st.band), ""],
+        *(
+            [[para("Your dates", st.cell_bold), Slot(f"phase-{phase.number}", st.cell)]]
+            if b.personal
+            else []
+        ),
         [para("Goals", st.cell_bold), bullets(phase.goals, st)],
     ]
     changes = _changes(b, phase)
@@ -103,10 +118,11 @@ def _phase_table(b: Booklet, phase: Phase) -> Any:
     header_row = len(data) - 1
     for rx in phase.exercises:
         exercise = bundle.exercises[rx.exercise]
-        dosage = session_dosage(bundle.dosage_in(rx), sessions)
+        dosage = _units(b, session_dosage(bundle.dosage_in(rx), sessions))
         data.append([para(exercise.name, st.cell_bold), para(dosage, st.cell)])
     if phase.walking:
-        data.append([para("Walking target", st.cell_bold), para(phase.walking.target, st.cell)])
+        target = _units(b, phase.walking.target)
+        data.append([para("Walking target", st.cell_bold), para(target, st.cell)])
     label = st.width * 0.38
     commands = [
         *_grid(st, header_rows=1),
@@ -139,6 +155,8 @@ def program(b: Booklet) -> Flowables:
             st.body,
         )
     )
+    if b.personal:
+        story.append(_sessions(b))
     story += [_phase_table(b, phase) for phase in plan.phases]
     if plan.checkpoints:
         story.append(heading("Checkpoints", st.h2, key="checkpoints", level=1, toc=False))
@@ -149,6 +167,23 @@ def program(b: Booklet) -> Flowables:
         story += bullets(plan.notes, st)
     story.append(PageBreak())
     return story
+
+
+def _sessions(b: Booklet) -> Any:
+    """A personal booklet's session times, on a line of their own under their label: in
+    large print they would not fit beside it."""
+    st = b.st
+    return table(
+        [[para("Your sessions each day", st.cell_bold)], [Slot("sessions", st.cell)]],
+        st,
+        [
+            ("LINEBELOW", (0, 1), (0, 1), 1, colors.HexColor(RULE)),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ],
+        widths=[st.width],
+        spaceAfter=st.gap,
+    )
 
 
 def _checkpoints(b: Booklet) -> Any:
@@ -162,7 +197,14 @@ def _checkpoints(b: Booklet) -> Any:
         if checkpoint.precaution:
             p = bundle.precautions[checkpoint.precaution]
             cell.append(rich(f"<b>{escape(p.title)}:</b> {escape(p.action)}", st.cell))
-    data += [[para(f"Week {week}", st.cell_bold), cell] for week, cell in sorted(weeks.items())]
+    data += [
+        [
+            para(f"Week {week}", st.cell_bold),
+            # A personal booklet gives the day the week ends first: "Sunday, 21 March 2027".
+            [Slot(f"checkpoint-{week}", st.cell_bold), *cell] if b.personal else cell,
+        ]
+        for week, cell in sorted(weeks.items())
+    ]
     label = st.width * (0.24 if st.large else 0.2)
     return table(
         data,
@@ -252,7 +294,8 @@ def _week_table(b: Booklet, week: int) -> Any:
         widths = [day_w, *[rest] * (n + 1)]
         headings = ["Day", "Date", *sessions]
     else:
-        date_w = max(fit("Date"), 72.0)
+        # A personal booklet's dates are written in ("Wed, Sep 29"): room for the longest.
+        date_w = max(fit("Date", *(["Wed, Sep 29", "Mi., 29. Sept."] if b.personal else [])), 72.0)
         session_w = max(fit("Session 9", "pain 0-10"), 60.0)
         widths = [day_w, date_w, *[session_w] * n, st.width - day_w - date_w - session_w * n]
         headings = ["Day", "Date", *sessions, "Notes"]
@@ -268,4 +311,8 @@ def _week_table(b: Booklet, week: int) -> Any:
         colours=(ACCENT, RULE, ACCENT_LIGHT, INK),
         # Two lines, so a large-print week and its checkpoint line fit one page.
         note_lines=2 if st.large else 0,
+        band_key=f"log-week-{week}" if b.personal else None,
+        row_keys=[f"log-day-{week}-{d}" for d in range(1, DAYS_PER_WEEK + 1)]
+        if b.personal
+        else None,
     )
