@@ -92,10 +92,8 @@ def humanize(error: ValidationError, *, echo: bool = True) -> Iterator[tuple[str
                     "unknown field (check the spelling); allowed fields are: " + ", ".join(allowed),
                 )
         case "type":
-            yield (
-                here,
-                (f"expected {_type_name(expected)}, got {_actual_type(value)} ({shown})"),
-            )
+            message = f"expected {_type_name(expected)}, got {_actual_type(value)} ({shown})"
+            yield here, f"{message}; {hint}" if hint else message
         case "enum":
             choices = ", ".join(str(v) for v in expected)
             yield here, f"{shown} is not allowed; use one of: {choices}"

@@ -350,8 +350,8 @@ def _height(flowables: list[Any], width: float, canvas: Any) -> float:
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where a personal text goes on a page of a booklet template (points from the page's
-    lower left corner): its key, the baseline's start (or end, when right-aligned), the
-    width it may take, and how it is set."""
+    lower left corner): its key, the start (or end, when right-aligned) of its last line's
+    baseline, the width it may take, how it is set, and on how many lines it may wrap."""
 
     key: str
     page: int
@@ -362,6 +362,8 @@ class Place:
     size: float
     colour: str
     align: str = "left"
+    lines: int = 1
+    leading: float = 0.0
 
 
 def record_place(canvas: Any, place: Place) -> None:
@@ -377,22 +379,26 @@ class Slot(Flowable):  # type: ignore[misc]
 
     :param key: which text (see `sciatica_pipeline.exporters.personal`).
     :param style: the paragraph style the text is set in; `font` overrides its face.
+    :param lines: how many lines a long text may wrap onto (it sits on the last one when it
+        fits on one).
     """
 
-    def __init__(self, key: str, style: Any, *, font: str | None = None) -> None:
+    def __init__(self, key: str, style: Any, *, font: str | None = None, lines: int = 1) -> None:
         super().__init__()
         self.key = key
         self.font = font or style.fontName
         self.size = float(style.fontSize)
         self.colour = style.textColor.hexval()[2:]
-        self.height = float(style.leading)
+        self.leading = float(style.leading)
+        self.lines = lines
+        self.height = self.leading * lines
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width = available_width
         return available_width, self.height
 
     def draw(self) -> None:
-        x, y = self.canv.absolutePosition(0, (self.height - self.size) / 2 + self.size * 0.22)
+        x, y = self.canv.absolutePosition(0, (self.leading - self.size) / 2 + self.size * 0.22)
         record_place(
             self.canv,
             Place(
@@ -404,5 +410,7 @@ class Slot(Flowable):  # type: ignore[misc]
                 self.font,
                 self.size,
                 f"#{self.colour}",
+                lines=self.lines,
+                leading=self.leading,
             ),
         )

@@ -366,7 +366,16 @@ def write_in_lines(
     width = width or st.width
     label_width = max(stringWidth(label, BOLD, st.body_size) for label in labels)
     label_width += st.body_size
-    cells: list[Any] = [Slot(key, st.cell) for key in keys] if keys else [""] * len(labels)
+    # A name and a phone may need two lines in large print: those rows are a line taller.
+    two = {"clinician-contact", "clinic-contact"}
+    cells: list[Any] = (
+        [Slot(key, st.cell, lines=2 if key in two else 1) for key in keys]
+        if keys
+        else [""] * len(labels)
+    )
+    heights = [
+        st.write_row + (st.leading if keys and keys[i] in two else 0) for i in range(len(labels))
+    ]
     return table(
         [[para(label, st.cell_bold), cell] for label, cell in zip(labels, cells, strict=True)],
         st,
@@ -377,7 +386,7 @@ def write_in_lines(
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ],
         widths=[label_width, width - label_width],
-        rowHeights=[st.write_row] * len(labels),
+        rowHeights=heights,
     )
 
 

@@ -29,7 +29,8 @@ from sciatica_pipeline.exporters.personal import FIELDS
 from sciatica_pipeline.exporters.region import MILE_REGIONS
 from sciatica_pipeline.model.content import Bundle
 
-#: The smallest size a text is shrunk to so that it fits its place, as a share of its own.
+#: The share of its size that a text of a usual length keeps at worst, where it is shrunk to
+#: fit its place (the tests hold the places to it).
 MIN_SCALE = 0.7
 
 
@@ -135,32 +136,50 @@ def _colour(hex_colour: str) -> bytes:
     return f"{r:.3f} {g:.3f} {b:.3f} rg".encode()
 
 
-def _text_ops(template: Template, place: Place, text: str) -> list[bytes]:
-    """The content-stream operators that write `text` at `place`, shrunk (down to
-    `MIN_SCALE`) to fit its width."""
+def fit(place: Place, text: str) -> tuple[list[str], float]:
+    """`text` broken into at most `place.lines` lines that fit the place's width, and the
+    size it is set at: its own, or smaller where it would not fit otherwise."""
+    from reportlab.lib.utils import simpleSplit
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     size = place.size
-    width = stringWidth(text, place.font, size)
-    if width > place.width:
-        size = max(size * MIN_SCALE, size * place.width / width)
-        width = stringWidth(text, place.font, size)
-    x = place.x - width if place.align == "right" else place.x
+    while True:
+        if stringWidth(text, place.font, size) <= place.width:
+            return [text], size
+        if place.lines > 1:
+            lines = simpleSplit(text, place.font, size, place.width)
+            if len(lines) <= place.lines:
+                return lines, size
+        size *= 0.95
+
+
+def _text_ops(template: Template, place: Place, text: str) -> list[bytes]:
+    """The content-stream operators that write `text` at `place`: wrapped onto the place's
+    lines, or shrunk, to fit its width."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, size = fit(place, text)
     table = template.glyphs[place.font]
-    ops = [b"BT", _colour(place.colour), f"1 0 0 1 {x:.2f} {place.y:.2f} Tm".encode()]
-    font: str | None = None
-    run = bytearray()
-    for char in text:
-        name, code = table[char]
-        if name != font:
-            if run:
-                ops.append(b"<" + run.hex().encode() + b"> Tj")
-                run.clear()
-            ops.append(f"{name} {size:.2f} Tf".encode())
-            font = name
-        run.append(code)
-    if run:
-        ops.append(b"<" + run.hex().encode() + b"> Tj")
+    ops = [b"BT", _colour(place.colour)]
+    for number, line in enumerate(lines):
+        width = stringWidth(line, place.font, size)
+        x = place.x - width if place.align == "right" else place.x
+        # The last line sits where a one-line text does; the ones before it, above.
+        y = place.y + place.leading * (len(lines) - 1 - number)
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm".encode())
+        font: str | None = None
+        run = bytearray()
+        for char in line:
+            name, code = table[char]
+            if name != font:
+                if run:
+                    ops.append(b"<" + run.hex().encode() + b"> Tj")
+                    run.clear()
+                ops.append(f"{name} {size:.2f} Tf".encode())
+                font = name
+            run.append(code)
+        if run:
+            ops.append(b"<" + run.hex().encode() + b"> Tj")
     ops.append(b"ET")
     return ops
 
