@@ -3,6 +3,7 @@ contract test passes, and the library example runs."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -88,11 +89,9 @@ def test_the_guide_plugins_load_and_write(run: Run, plugins: Path, tmp_path: Pat
     skipped = [
         p.name for p in patients.glob("P-*") if p.is_dir() and not (p / "session-list").exists()
     ]
-    assert sorted(skipped) == [
-        line.split(",")[0]
-        for line in example.read_text().splitlines()[1:]
-        if not line.rstrip().split(",")[-1]
-    ]
+    with example.open(newline="", encoding="utf-8") as f:
+        records = list(csv.DictReader(f))
+    assert sorted(skipped) == [r["id"] for r in records if not r["clinic_phone"]]
 
 
 def test_the_guide_contract_test_passes(plugins: Path, tmp_path: Path) -> None:
