@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ROOT
-from benchmarks.patients import MORNINGS, EVENINGS, PLANS, RUNNER, ZONES
+from benchmarks.patients import EVENINGS, MORNINGS, PLANS, RUNNER, ZONES
 
 #: Every tenth patient asks for large print.
 LARGE_EVERY = 10

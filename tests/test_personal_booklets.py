@@ -18,6 +18,7 @@ import stat
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import pytest
@@ -96,7 +97,8 @@ def calendar_dates(path: Path) -> tuple[list[tuple[dt.date, dt.date]], dict[str,
         summary = str(event["SUMMARY"])
         start = event.decoded("DTSTART")
         if summary.endswith("(morning)"):
-            until = event["RRULE"]["UNTIL"][0].astimezone(start.tzinfo)
+            rule: Any = event["RRULE"]
+            until = rule["UNTIL"][0].astimezone(start.tzinfo)
             phases.append((start.date(), until.date()))
         elif "RRULE" not in event and isinstance(start, dt.datetime):
             checkpoints[summary.removeprefix("Back exercises: ")] = start.date()
