@@ -77,34 +77,22 @@ def _pages(path: Path) -> int:
     return len(PdfReader(path).pages)
 
 
+def _cli(*args: str) -> None:
+    command = [sys.executable, "-m", "sciatica_pipeline", "-q", *args]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+
+
 def lengths(tmp: Path) -> None:
     """Pages of each plan's booklet and of a patient's, standard and large print."""
     out = tmp / "lengths"
-    subprocess.run(
-        [sys.executable, "-m", "sciatica_pipeline", "-q", "build", "content", "-f", "pdf"]
-        + ["--out", str(out / "plans")],
-        cwd=ROOT,
-        check=True,
-    )
+    _cli("build", "content", "-f", "pdf", "--out", str(out / "plans"))
+    patient = ("--plan", "{plan}", "--start", "2027-03-08", "--tz", "Europe/London")
+    patient += ("--times", "08:00,18:00", "--name", "Sam")
     for plan in PLANS:
-        booklet = out / f"{plan}.pdf"
-        subprocess.run(
-            [sys.executable, "-m", "sciatica_pipeline", "booklet", "--content", "content"]
-            + ["--plan", plan, "--start", "2027-03-08", "--tz", "Europe/London"]
-            + ["--times", "08:00,18:00", "--name", "Sam", "-o", str(booklet)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        large = out / f"{plan}-large.pdf"
-        subprocess.run(
-            [sys.executable, "-m", "sciatica_pipeline", "booklet", "--content", "content"]
-            + ["--plan", plan, "--start", "2027-03-08", "--tz", "Europe/London"]
-            + ["--times", "08:00,18:00", "--large-print", "-o", str(large)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        options = [arg.format(plan=plan) for arg in patient]
+        booklet, large = out / f"{plan}.pdf", out / f"{plan}-large.pdf"
+        _cli("booklet", "--content", "content", *options, "-o", str(booklet))
+        _cli("booklet", "--content", "content", *options, "--large-print", "-o", str(large))
         plan_pages = _pages(out / "plans" / "pdf" / "standard" / f"{plan}.pdf")
         plan_large = _pages(out / "plans" / "pdf" / "large-print" / f"{plan}.pdf")
         print(
