@@ -147,6 +147,12 @@ def fit(place: Place, text: str) -> tuple[list[str], float]:
         if stringWidth(text, place.font, size) <= place.width:
             return [text], size
         if place.lines > 1:
+            # A name and its phone break between the two, not inside the number.
+            parts = text.split(" \u00b7 ")
+            if 1 < len(parts) <= place.lines and all(
+                stringWidth(part, place.font, size) <= place.width for part in parts
+            ):
+                return parts, size
             lines = simpleSplit(text, place.font, size, place.width)
             if len(lines) <= place.lines:
                 return lines, size
