@@ -40,8 +40,6 @@ def missing() -> str | None:
         return "Playwright for Python is not installed: run `make test` (it installs .[dev])"
     if chromium_path() is None:
         return "Chromium is not installed: `apt-get install chromium` (make tools does, as root)"
-    if not AXE.is_file():
-        return "axe-core is not installed: `npm ci --prefix .tools` (make tools does)"
     return None
 
 
@@ -67,7 +65,10 @@ def browser() -> Iterator[Any]:
 
 
 def axe_violations(page: Any) -> list[str]:
-    """Every WCAG 2.1 A/AA violation axe finds on the page, one line each."""
+    """Every WCAG 2.1 A/AA violation axe finds on the page, one line each; a skip when
+    axe-core is not installed."""
+    if not AXE.is_file():
+        pytest.skip("axe-core is not installed: `npm ci --prefix .tools` (make tools does)")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", list(WCAG_TAGS)

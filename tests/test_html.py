@@ -8,6 +8,7 @@ in test_html_browser.py."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import subprocess
 import sys
@@ -153,7 +154,7 @@ def test_landmarks_one_h1_and_headings_in_order(pages: dict[str, Artifact]) -> N
         headings = [e for e in root.walk() if re.fullmatch(r"h[1-6]", e.tag)]
         levels = [int(h.tag[1]) for h in headings]
         assert levels.count(1) == 1 and levels[0] == 1, path
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, (path, before, after)
         ids = [e.attrs["id"] for e in root.walk() if "id" in e.attrs]
         assert len(ids) == len(set(ids)), path
@@ -253,7 +254,9 @@ def test_pictures_are_inline_svg_with_an_accessible_name(
         root = parse(artifact.data)
         svgs = root.find("svg")
         poses = [
-            p for e in bundle.plan_exercises(bundle.plans[artifact.plan]) for p in bundle.figures[e.id].poses
+            p
+            for e in bundle.plan_exercises(bundle.plans[artifact.plan])
+            for p in bundle.figures[e.id].poses
         ]
         assert len(svgs) == len(poses), path
         for svg, pose in zip(svgs, poses, strict=True):
@@ -302,9 +305,7 @@ def test_per_patient_fields_show_when_present(bundle: Bundle) -> None:
     view = handout_view(bundle, bundle.plans["sciatica-plan"])
     plain = render_handout(view)
     assert "Clinic</dt>" not in plain
-    phases = tuple(
-        dataclasses.replace(p, dates=f"March {i}") for i, p in enumerate(view.phases, 1)
-    )
+    phases = tuple(dataclasses.replace(p, dates=f"March {i}") for i, p in enumerate(view.phases, 1))
     personal = dataclasses.replace(
         view,
         patient_first_name="Alex",
@@ -324,7 +325,10 @@ def test_per_patient_fields_show_when_present(bundle: Bundle) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("See https://example.org/a.", 'See <a href="https://example.org/a">https://example.org/a</a>.'),
+        (
+            "See https://example.org/a.",
+            'See <a href="https://example.org/a">https://example.org/a</a>.',
+        ),
         ("javascript:alert(1)", "javascript:alert(1)"),
         ("data:text/html,<b>x</b>", "data:text/html,&lt;b&gt;x&lt;/b&gt;"),
         (

@@ -50,9 +50,18 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     opened = context.new_page()
     events: list[str] = []
-    opened.on("dialog", lambda d: (events.append(f"dialog: {d.message}"), d.dismiss()))
+
+    def dialog(d: Any) -> None:
+        events.append(f"dialog: {d.message}")
+        d.dismiss()
+
+    def console(m: Any) -> None:
+        if m.type == "error":
+            events.append(f"console: {m.text}")
+
+    opened.on("dialog", dialog)
     opened.on("pageerror", lambda e: events.append(f"page error: {e}"))
-    opened.on("console", lambda m: events.append(f"console: {m.text}") if m.type == "error" else None)
+    opened.on("console", console)
     yield opened
     context.close()
     assert events == []
@@ -65,9 +74,7 @@ def _open(page: Any, path: Path, *, large: bool = False) -> None:
 
 
 @pytest.mark.parametrize("large", [False, True], ids=["standard", "larger-text"])
-def test_axe_finds_no_wcag_21_aa_violation(
-    page: Any, files: dict[str, Path], large: bool
-) -> None:
+def test_axe_finds_no_wcag_21_aa_violation(page: Any, files: dict[str, Path], large: bool) -> None:
     found = {}
     for name, path in files.items():
         _open(page, path, large=large)
@@ -133,7 +140,9 @@ def test_every_picture_has_an_accessible_name(page: Any, files: dict[str, Path])
     assert all(n.startswith(("Start:", "Step ")) for n in names)
 
 
-def test_hostile_content_runs_nothing(page: Any, hostile_pages: dict[str, bytes], tmp_path: Path) -> None:
+def test_hostile_content_runs_nothing(
+    page: Any, hostile_pages: dict[str, bytes], tmp_path: Path
+) -> None:
     """No dialog, no script error (the `page` fixture fails on either), after hovering every
     element an attack names."""
     for name, data in hostile_pages.items():

@@ -533,9 +533,7 @@ def advice_view(bundle: Bundle, advice: Advice) -> AdviceView:
         warning_signs=(
             WATCH_THE_WARNING_SIGNS if any(p.is_red_flag for p in precautions) else None
         ),
-        precautions=tuple(
-            precaution_view(p, brief=True) for p in precautions if not p.is_red_flag
-        ),
+        precautions=tuple(precaution_view(p, brief=True) for p in precautions if not p.is_red_flag),
     )
 
 
