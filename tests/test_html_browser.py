@@ -167,3 +167,40 @@ def test_screenshot_of_each_plan(page: Any, files: dict[str, Path], tmp_path: Pa
         _open(page, path, large=True)
         page.locator("#exercises").scroll_into_view_if_needed()
         save_shot(page, tmp_path, f"{stem}-phone-larger-text")
+
+
+#: The policy docs/html.md gives portals: nothing may load or run; inline styles may apply.
+POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def test_a_portal_can_serve_it_under_a_strict_policy_and_in_a_sandbox(
+    page: Any, files: dict[str, Path]
+) -> None:
+    """Served with the strict Content-Security-Policy, and inside a sandboxed iframe, the page
+    is styled, its contents links work, and the larger-text switch works (no script needed).
+    A blocked load would be a console error, which fails the test."""
+    data = files["sciatica-plan.html"].read_bytes()
+    portal = (
+        b'<!DOCTYPE html><html lang="en"><title>Portal</title><main>'
+        b'<iframe sandbox src="/handout.html" title="Your exercise handout" '
+        b'style="width:100%;height:600px"></iframe></main></html>'
+    )
+
+    def serve(route: Any) -> None:
+        headers = {"content-type": "text/html; charset=utf-8"}
+        if route.request.url.endswith("/handout.html"):
+            route.fulfill(body=data, headers={**headers, "content-security-policy": POLICY})
+        else:  # the portal's own page, with its own policy
+            route.fulfill(body=portal, headers=headers)
+
+    page.route("http://portal.test/**", serve)
+    background = "getComputedStyle(document.querySelector('.emergency')).backgroundColor"
+    page.goto("http://portal.test/handout.html")
+    assert page.evaluate(background) == "rgb(164, 22, 26)"
+    page.goto("http://portal.test/")
+    frame = page.frame_locator("iframe")
+    frame.locator("nav a", has_text="Your exercises").click()
+    assert frame.locator("#exercises").is_visible()
+    frame.locator("#large-text").check()
+    size = frame.locator("main p").first.evaluate("e => getComputedStyle(e).fontSize")
+    assert size == "27px"
