@@ -9,7 +9,7 @@ OUT    ?= dist
 PATIENTS_OUT ?= patient-output
 CONTENT ?= content
 
-.PHONY: build test lint format docs bench tools clean help
+.PHONY: build test browser-test lint format docs bench tools clean help
 
 help:
 	@echo "make build   validate content/, build every format into $(OUT)/ and the example patients into $(PATIENTS_OUT)/"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint    ruff and mypy only"
 	@echo "make docs    regenerate the generated parts of docs/"
 	@echo "make bench   run the benchmarks and print their figures"
+	@echo "make browser-test   only the HTML handouts' browser tests (Chromium and axe-core)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,18 +25,35 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Command-line tools some tests use to read PDFs back (pdftotext, pdffonts, qpdf) and libical's
-# C library (libical-dev) for the calendar restriction check. Installed with apt when we are root
-# and they are missing; otherwise those tests skip and say why.
+# What some tests need beyond Python: command-line tools to read PDFs back (pdftotext,
+# pdffonts, qpdf), libical's C library (libical-dev) for the calendar restriction check,
+# Chromium for the HTML handouts' browser tests (Playwright drives the system browser; it
+# downloads none), and axe-core from npm (pinned in .tools/package-lock.json) that those
+# tests inject into each page. apt packages are installed when we are root and they are
+# missing; otherwise the tests that need them skip and say why.
+AXE := .tools/node_modules/axe-core/axe.min.js
+
 tools:
-	@if ! command -v pdftotext >/dev/null 2>&1 || ! command -v qpdf >/dev/null 2>&1 || \
-	     [ ! -f /usr/include/libical/ical.h ]; then \
+	@missing=""; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v qpdf >/dev/null 2>&1 || missing="$$missing qpdf"; \
+	[ -f /usr/include/libical/ical.h ] || missing="$$missing libical-dev"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing poppler-utils, qpdf and libical-dev"; \
+	    echo "installing$$missing"; \
 	    apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils qpdf libical-dev >/dev/null; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "poppler-utils/qpdf/libical-dev missing and cannot be installed here: PDF and libical checks will skip"; \
+	    echo "$$missing missing and cannot be installed here: the PDF, libical and browser checks that need them will skip"; \
+	  fi; \
+	fi
+	@if [ ! -f $(AXE) ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    echo "installing axe-core into .tools/"; \
+	    npm ci --prefix .tools --no-audit --no-fund --silent; \
+	  else \
+	    echo "npm missing: axe-core cannot be installed, the browser checks will skip"; \
 	  fi; \
 	fi
 
@@ -58,8 +76,12 @@ docs: $(STAMP)
 test: $(STAMP) tools lint
 	$(BIN)/python -m pytest
 
+browser-test: $(STAMP) tools
+	$(BIN)/python -m pytest -m browser
+
 bench: $(STAMP) tools
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(OUT) $(PATIENTS_OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OUT) $(PATIENTS_OUT) .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+	  .tools/node_modules

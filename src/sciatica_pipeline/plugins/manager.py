@@ -51,6 +51,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sciatica_pipeline.exporters.ehr_csv",
     "sciatica_pipeline.exporters.sms",
     "sciatica_pipeline.exporters.fhir",
+    "sciatica_pipeline.exporters.html",
 )
 
 Origin = Literal["built-in", "package", "local"]

@@ -86,6 +86,30 @@ def _read_html(artifact: Artifact) -> str:
     return _html_text(artifact.data.decode("utf-8-sig"))
 
 
+#: Elements that sit inside a line of text: their text runs on with the text around them
+#: (`<a>https://x.org</a>.` reads `https://x.org.`); every other element is a break.
+_INLINE = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "cite",
+        "code",
+        "em",
+        "i",
+        "mark",
+        "q",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+    }
+)
+
+
 def _html_text(markup: str) -> str:
     from html.parser import HTMLParser
 
@@ -97,9 +121,13 @@ def _html_text(markup: str) -> str:
 
         def handle_starttag(self, tag: str, attrs: object) -> None:
             self.hidden += tag in ("script", "style")
+            if tag not in _INLINE:
+                self.parts.append(" ")
 
         def handle_endtag(self, tag: str) -> None:
             self.hidden -= tag in ("script", "style") and self.hidden > 0
+            if tag not in _INLINE:
+                self.parts.append(" ")
 
         def handle_data(self, data: str) -> None:
             if not self.hidden:
@@ -108,7 +136,7 @@ def _html_text(markup: str) -> str:
     parser = Text()
     parser.feed(markup)
     parser.close()
-    return " ".join(parser.parts)
+    return "".join(parser.parts)
 
 
 #: The FHIR elements whose text a patient or clinician reads (an XHTML narrative's `div`

@@ -69,6 +69,8 @@ POSITION_WORDS: dict[str, str] = {
     "sitting": "seated",
     "standing": "standing",
     "walking": "",
+    # The sources give no position: the kind of exercise alone names it ("nerve glide").
+    "varies": "",
 }
 CATEGORY_WORDS: dict[str, str] = {
     "stretch": "stretch",
