@@ -86,8 +86,8 @@ def lengths(tmp: Path) -> None:
     """Pages of each plan's booklet and of a patient's, standard and large print."""
     out = tmp / "lengths"
     _cli("build", "content", "-f", "pdf", "--out", str(out / "plans"))
-    patient = ("--plan", "{plan}", "--start", "2027-03-08", "--tz", "Europe/London")
-    patient += ("--times", "08:00,18:00", "--name", "Sam")
+    patient = ["--plan", "{plan}", "--start", "2027-03-08", "--tz", "Europe/London"]
+    patient += ["--times", "08:00,18:00", "--name", "Sam"]
     for plan in PLANS:
         options = [arg.format(plan=plan) for arg in patient]
         booklet, large = out / f"{plan}.pdf", out / f"{plan}-large.pdf"

@@ -387,3 +387,52 @@ def test_render_context_is_the_only_input(bundle: Bundle) -> None:
     one = HtmlHandouts().render(BuildContext(bundle, BUILD_TIME))
     two = HtmlHandouts().render(BuildContext(bundle, BUILD_TIME + dt.timedelta(days=400)))
     assert [a.data for a in one] == [a.data for a in two]
+
+
+def test_a_patients_handout_has_the_dates_of_their_booklet_and_calendar(
+    run: Run, tmp_path: Path
+) -> None:
+    """`patients` writes each patient's handout next to their booklet and calendar, with
+    the same dates: read back from the page, the PDF and the calendar."""
+    import shutil
+
+    import icalendar
+
+    out = tmp_path / "out"
+    examples = CONTENT / "examples" / "patients.csv"
+    args = ["patients", str(examples), "--content", str(CONTENT), "--out", str(out)]
+    result = run(*args, "-f", "html", "-f", "ics", "-f", "pdf")
+    assert result.exit_code == 0, result.output
+    page = parse((out / "P-0002" / "html" / "handout.html").read_bytes()).all_text()
+    text = re.sub(r"\s+", " ", page)
+    assert "For Sam" in text and "Okafor" not in text
+    assert "In an emergency, call 999." in text  # the patient's region, not the content's
+    assert "Priya Shah" in text and "07:30 and 19:00, London time" in text
+    calendar = icalendar.Calendar.from_ical((out / "P-0002" / "ics" / "reminders.ics").read_bytes())
+    starts = sorted(
+        e.decoded("DTSTART").date()
+        for e in calendar.walk("VEVENT")
+        if str(e["SUMMARY"]).endswith("(morning)")
+    )
+    for start in starts:
+        assert f"({start.day} {start.strftime('%B')} \u2013" in text, start
+    if shutil.which("pdftotext"):
+        pdf = subprocess.run(
+            ["pdftotext", str(out / "P-0002" / "pdf" / "booklet.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        booklet = re.sub(r"\s+", " ", pdf)
+        for start in starts:
+            assert f"Your dates {start.day} {start.strftime('%B')} \u2013" in booklet
+    assert "Mon 11 Jan" in text  # the log's first day
+
+
+def test_a_patients_handout_keeps_the_contract(bundle: Bundle) -> None:
+    from sciatica_pipeline.plugins.testing import check_patient_exporter, example_patient
+
+    patient = example_patient(bundle, "piriformis-syndrome-plan", name="Zoë Adams")
+    (artifact,) = check_patient_exporter(HtmlHandouts(), bundle, patient)
+    assert artifact.path == "handout.html"
+    assert "For Zoë" in artifact.data.decode("utf-8")

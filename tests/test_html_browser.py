@@ -19,7 +19,9 @@ import pytest
 from browser import axe_violations, browser, overflow, save_shot
 from sciatica_pipeline.exporters.html import HtmlHandouts
 from sciatica_pipeline.model.content import Bundle
-from sciatica_pipeline.plugins.exporter import BuildContext
+from sciatica_pipeline.model.schedule import schedule
+from sciatica_pipeline.plugins.exporter import BuildContext, PatientContext
+from sciatica_pipeline.plugins.testing import example_patient
 from test_html import BUILD_TIME
 from test_html_hostile import hostile, hostile_bundle, hostile_pages
 
@@ -34,13 +36,31 @@ WIDTHS = (("desktop", 1280), ("zoom-200", 640), ("zoom-400", 320))
 
 @pytest.fixture(scope="module")
 def files(bundle: Bundle, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every plan's page, written to a folder to open with file:// (as a portal serves it)."""
+    """Every plan's page, and two patients' (their dates, clinic and clinician filled in),
+    written to a folder to open with file:// (as a portal serves it)."""
     folder = tmp_path_factory.mktemp("html")
     out = {}
     for artifact in HtmlHandouts().render(BuildContext(bundle, BUILD_TIME)):
         path = folder / artifact.path
         path.write_bytes(artifact.data)
         out[artifact.path] = path
+    for patient in (
+        example_patient(
+            bundle,
+            "sciatica-plan",
+            id="P-1",
+            name="Alex Rivera",
+            clinic_name="Riverside Physical Therapy",
+            clinic_phone="+1 202 555 0100",
+            clinician_name="Jamie Ortiz, PT",
+        ),
+        example_patient(bundle, "lumbar-spinal-stenosis-plan", id="P-2", timezone="Asia/Kolkata"),
+    ):
+        context = PatientContext(bundle, patient, schedule(bundle, patient), BUILD_TIME)
+        (artifact,) = HtmlHandouts().render_patient(context)
+        path = folder / f"{patient.id}-{artifact.path}"
+        path.write_bytes(artifact.data)
+        out[path.name] = path
     return out
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from sciatica_pipeline.exporters.region import distances, emergency_line
+from sciatica_pipeline.exporters.region import distances, emergency_line, patient_region
 from sciatica_pipeline.exporters.wording import (
     LEARN_IN_PERSON,
     SEVERITY_HEADINGS,
@@ -31,6 +31,7 @@ from sciatica_pipeline.model.content import (
     Plan,
     Precaution,
 )
+from sciatica_pipeline.model.schedule import Schedule
 
 MONTHS = (
     "January",
@@ -294,8 +295,11 @@ class HandoutView:
     patient_first_name: str | None = None
     clinic_name: str | None = None
     clinic_phone: str | None = None
+    clinician_name: str | None = None
+    clinician_phone: str | None = None
     start_date: str | None = None
     session_times: tuple[str, ...] = ()
+    session_line: str | None = None
 
     @property
     def contents(self) -> tuple[ContentsEntry, ...]:
@@ -483,14 +487,15 @@ def phase_changes(bundle: Bundle, plan: Plan, phase: Phase) -> tuple[str, ...]:
     return tuple(changes)
 
 
-def phase_view(bundle: Bundle, plan: Plan, phase: Phase) -> PhaseView:
-    """A phase: goals, changes, markers and the dose of each exercise in a session."""
-    region = bundle.manifest.region
+def phase_view(bundle: Bundle, plan: Plan, phase: Phase, region: str | None = None) -> PhaseView:
+    """A phase: goals, changes, markers and the dose of each exercise in a session, with
+    distances for `region`'s readers (default: the content's)."""
+    region = region or bundle.manifest.region
     rows = tuple(
         ProgramRow(
             bundle.exercises[rx.exercise].name,
             exercise_anchor(bundle.exercises[rx.exercise]),
-            session_dosage(bundle.dosage_in(rx), plan.sessions_per_day),
+            distances(session_dosage(bundle.dosage_in(rx), plan.sessions_per_day), region),
         )
         for rx in phase.exercises
     )
@@ -552,10 +557,10 @@ def log_weeks(plan: Plan) -> tuple[LogWeek, ...]:
     return tuple(weeks)
 
 
-def handout_view(bundle: Bundle, plan: Plan) -> HandoutView:
-    """The per-plan handout of `plan`."""
+def handout_view(bundle: Bundle, plan: Plan, *, region: str | None = None) -> HandoutView:
+    """The per-plan handout of `plan`, for `region`'s readers (default: the content's)."""
     m = bundle.manifest
-    region = m.region
+    region = region or m.region
     condition = bundle.condition_of(plan)
     sessions = "1 session" if plan.sessions_per_day == 1 else f"{plan.sessions_per_day} sessions"
     ask_before = tuple(
@@ -600,7 +605,7 @@ def handout_view(bundle: Bundle, plan: Plan) -> HandoutView:
             "In each session, do every exercise listed for the weeks you are in, as much as "
             "its row says."
         ),
-        phases=tuple(phase_view(bundle, plan, phase) for phase in plan.phases),
+        phases=tuple(phase_view(bundle, plan, phase, region) for phase in plan.phases),
         checkpoints=checkpoint_weeks(bundle, plan),
         notes=plan.notes,
         shared_rules=tuple(
@@ -618,4 +623,52 @@ def handout_view(bundle: Bundle, plan: Plan) -> HandoutView:
         version_line=(
             f"Version {m.version} \u00b7 Reviewed on {long_date(m.review.reviewed_on, region)}"
         ),
+    )
+
+
+def patient_view(bundle: Bundle, schedule: Schedule) -> HandoutView:
+    """The handout of `schedule`'s patient: the plan's, with the texts a personal booklet
+    writes in (`sciatica_pipeline.exporters.personal`): the same dates, clinic and
+    clinician, and the emergency number and units of the patient's region."""
+    from sciatica_pipeline.exporters.personal import personal
+
+    patient, plan = schedule.patient, schedule.plan
+    mine = personal(schedule, bundle.manifest)
+    texts = mine.texts
+    region = patient_region(patient)
+    view = handout_view(bundle, plan, region=region)
+    m = bundle.manifest
+    review = [f"This is version {m.version} of {m.title}.", texts["reviewed-on"]]
+    if m.review.reviewed_by:
+        review.append(f"Reviewed by {m.review.reviewed_by}.")
+    review.append(texts["review-due"])
+    log = tuple(
+        replace(
+            week,
+            title=f"{week.title} ({texts[f'log-week-{week.week}']})",
+            days=tuple(
+                (label, texts[f"log-day-{week.week}-{day}"])
+                for day, (label, _) in enumerate(week.days, start=1)
+            ),
+        )
+        for week in view.log
+    )
+    return replace(
+        view,
+        emergency=texts["emergency"],
+        phases=tuple(replace(p, dates=texts[f"phase-{p.number}"]) for p in view.phases),
+        checkpoints=tuple(
+            replace(w, date=texts.get(f"checkpoint-{w.week}")) for w in view.checkpoints
+        ),
+        log=log,
+        review=tuple(review),
+        version_line=texts["cover-version"],
+        patient_first_name=texts["prepared-for"],
+        clinic_name=texts.get("clinic"),
+        clinic_phone=texts.get("clinic-phone"),
+        clinician_name=texts.get("clinician"),
+        clinician_phone=texts.get("clinician-phone"),
+        start_date=texts["start-date"],
+        session_times=tuple(mine.words.time(t) for t in patient.session_times),
+        session_line=texts["sessions"],
     )
