@@ -21,12 +21,20 @@ class OutputError(PipelineError):
 
 def safe_relative_path(path: str) -> PurePosixPath | None:
     """`path` as a relative POSIX path that stays inside its folder, or None if it does not."""
+    parts = safe_parts(path)
+    return None if parts is None else PurePosixPath(*parts)
+
+
+def safe_parts(path: str) -> list[str] | None:
+    """The names of a relative POSIX path that stays inside its folder (`a/b.txt` gives
+    `["a", "b.txt"]`), or None if it does not: no empty, `.` or `..` name (so it is not
+    absolute either), no backslash, no NUL."""
     if not path or "\\" in path or "\x00" in path:
         return None
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or any(part in ("", ".", "..") for part in path.split("/")):
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts):
         return None
-    return pure
+    return parts
 
 
 #: Marks a folder as `patients` output, so a later run may replace patient folders inside it.
@@ -132,31 +140,44 @@ def write_tree(target: Path, files: Mapping[str, bytes], *, private: bool = Fals
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
     except OSError as exc:
         raise OutputError(os_error_message(parent, exc)) from exc
-    path = staging
-    made = {staging}  # the folders made so far: a patient run writes many small trees
+    path = str(staging)
+    # Plain strings and os calls, not pathlib: a patients run writes a small tree per
+    # patient, and pathlib's parsing cost more than the file system calls themselves.
+    root = path
+    made = {""}  # the folders made so far, relative to the staging folder
     try:
         for relative, data in sorted(files.items()):
-            pure = safe_relative_path(relative)
-            if pure is None:
+            parts = safe_parts(relative)
+            if parts is None:
                 raise OutputError(f"refusing to write outside the output folder: {relative!r}")
-            path = staging.joinpath(*pure.parts)
-            if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True, mode=dir_mode)
-                made.update(p for p in (path.parent, *path.parent.parents) if staging in p.parents)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            path = f"{root}/{relative}"
+            folder = "/".join(parts[:-1])
+            if folder not in made:
+                os.makedirs(f"{root}/{folder}", mode=dir_mode, exist_ok=True)  # noqa: PTH103
+                made.update("/".join(parts[:end]) for end in range(1, len(parts)))
+            _write_new(path, data, file_mode)
         if not private:  # mkdtemp made the staging folder 0700; public output is 0755
             for folder in made:
-                folder.chmod(dir_mode)
-        path = target
+                Path(root, folder).chmod(dir_mode)
+        path = str(target)
         swap_folder(staging, target)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(os_error_message(path, exc)) from exc
+        raise OutputError(os_error_message(Path(path), exc)) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _write_new(path: str, data: bytes, mode: int) -> None:
+    """Create the file `path` (it must not exist) holding `data`."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _modes(private: bool) -> tuple[int, int]:

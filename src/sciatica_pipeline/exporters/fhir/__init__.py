@@ -24,7 +24,8 @@ from sciatica_pipeline.exporters.fhir.resources import (
     Reference,
     bundle_json,
     bundle_reference,
-    patient_resources,
+    fill_resources,
+    patient_fill,
     plan_parts,
     relative_reference,
 )
@@ -67,10 +68,19 @@ def _parts(context: PatientContext, memo: Memo) -> PlanParts:
     )
 
 
+#: How many patients' fills a memo keeps: the run asks for the Bundle and then the NDJSON
+#: lines of the same patient, one after the other.
+FILLS_SIZE = 4
+
+
 def _resources(
     context: PatientContext, memo: Memo, reference: Reference
 ) -> list[tuple[str, str, str]]:
-    return patient_resources(context.bundle, context.schedule, _parts(context, memo), reference)
+    fill = memo.table("fhir.fill", maxsize=FILLS_SIZE).get(
+        (context.patient, identifier_system(context.options)),
+        lambda: patient_fill(context.bundle, context.schedule, _parts(context, memo)),
+    )
+    return fill_resources(fill, reference)
 
 
 def resources_by_type(context: PatientContext, memo: Memo) -> dict[str, list[bytes]]:

@@ -284,20 +284,25 @@ def relative_reference(resource_type: str, resource_id: str) -> str:
     return f"{resource_type}/{resource_id}"
 
 
-def patient_resources(
-    bundle: Bundle, schedule: Schedule, parts: PlanParts, reference: Reference
-) -> list[tuple[str, str, str]]:
-    """Every resource of one patient as (type, id, compact JSON), in `RESOURCE_TYPES` order."""
+@dataclass(frozen=True, slots=True)
+class PatientFill:
+    """What one patient puts into the plan's templates, whatever the references look like:
+    the resource ids, and each due request's id and values (dates, session times)."""
+
+    parts: PlanParts
+    ids: Mapping[str, str]
+    common: Mapping[str, str]
+    requests: tuple[tuple[Template, str, Mapping[str, str]], ...]
+    first_day: str
+    last_day: str
+
+
+def patient_fill(bundle: Bundle, schedule: Schedule, parts: PlanParts) -> PatientFill:
+    """The patient's ids and values, made once for both kinds of references (the uuid5 ids
+    are most of a patient's cost)."""
     plan, patient = schedule.plan, schedule.patient
     make_id = PatientIds(bundle, plan, patient)
     ids = {kind: make_id(kind) for kind in ("Patient", "Condition", "CarePlan")}
-    # Ids, references and dates are plain ASCII without quotes or backslashes: no escaping.
-    values = {
-        "patient": f'"{reference("Patient", ids["Patient"])}"',
-        "condition": f'"{reference("Condition", ids["Condition"])}"',
-        "careplan": f'"{reference("CarePlan", ids["CarePlan"])}"',
-        "zone": dumps(patient.timezone),
-    }
     # The patient's own sessions: the local times each exercise of each phase is done at.
     sessions: dict[tuple[int, str], list[str]] = {}
     days: dict[int, tuple[str, str]] = {}
@@ -318,28 +323,61 @@ def patient_resources(
         if key not in timings:
             timings[key] = (str(len(times)), dumps(times))
         request_id = make_id(f"phase-{number}/{request.exercise}")
-        values["id"] = f'"{request_id}"'
-        values["start"], values["end"] = days[number]
-        values["frequency"], values["times"] = timings[key]
-        requests.append(("ServiceRequest", request_id, request.template.fill(values)))
+        start, end = days[number]
+        frequency, at = timings[key]
+        # Ids and dates are plain ASCII without quotes or backslashes: no escaping.
+        values = {"id": f'"{request_id}"', "start": start, "end": end}
+        values |= {"frequency": frequency, "times": at}
+        requests.append((request.template, request_id, values))
+    return PatientFill(
+        parts,
+        ids,
+        {"zone": dumps(patient.timezone), "value": dumps(patient.id)},
+        tuple(requests),
+        f'"{schedule.first_day.isoformat()}"',
+        f'"{schedule.last_day.isoformat()}"',
+    )
+
+
+def fill_resources(fill: PatientFill, reference: Reference) -> list[tuple[str, str, str]]:
+    """Every resource of one patient as (type, id, compact JSON), in `RESOURCE_TYPES` order,
+    referring to each other with `reference`."""
+    ids = fill.ids
+    values = {
+        "patient": f'"{reference("Patient", ids["Patient"])}"',
+        "condition": f'"{reference("Condition", ids["Condition"])}"',
+        "careplan": f'"{reference("CarePlan", ids["CarePlan"])}"',
+        "zone": fill.common["zone"],
+    }
+    requests = []
+    for template, request_id, own in fill.requests:
+        values |= own
+        requests.append(("ServiceRequest", request_id, template.fill(values)))
     # CarePlan.activity.reference is a Reference: {"reference": {"reference": ...}}.
     activity = dumps([{"reference": {"reference": reference(t, i)}} for t, i, _ in requests])
     values |= {
         "id": f'"{ids["CarePlan"]}"',
-        "start": f'"{schedule.first_day.isoformat()}"',
-        "end": f'"{schedule.last_day.isoformat()}"',
+        "start": fill.first_day,
+        "end": fill.last_day,
         "activity": activity,
     }
-    careplan = parts.careplan.fill(values)
+    careplan = fill.parts.careplan.fill(values)
     values["id"] = f'"{ids["Condition"]}"'
-    condition = parts.condition.fill(values)
-    person = parts.patient.fill({"id": f'"{ids["Patient"]}"', "value": dumps(patient.id)})
+    condition = fill.parts.condition.fill(values)
+    person = fill.parts.patient.fill({"id": f'"{ids["Patient"]}"', "value": fill.common["value"]})
     return [
         ("Patient", ids["Patient"], person),
         ("Condition", ids["Condition"], condition),
         ("CarePlan", ids["CarePlan"], careplan),
         *requests,
     ]
+
+
+def patient_resources(
+    bundle: Bundle, schedule: Schedule, parts: PlanParts, reference: Reference
+) -> list[tuple[str, str, str]]:
+    """Every resource of one patient as (type, id, compact JSON), in `RESOURCE_TYPES` order."""
+    return fill_resources(patient_fill(bundle, schedule, parts), reference)
 
 
 def bundle_json(bundle_id: str, timestamp: str, resources: list[tuple[str, str, str]]) -> str:

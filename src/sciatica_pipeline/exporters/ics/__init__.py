@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from sciatica_pipeline import __version__
-from sciatica_pipeline.exporters.ics.writer import Node, Ready, Value, to_bytes
+from sciatica_pipeline.exporters.ics.writer import Node, Ready, Value, to_bytes, to_component
 from sciatica_pipeline.exporters.region import distances, emergency_line, patient_region
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, dosage_parts
 from sciatica_pipeline.model.content import (
@@ -266,7 +266,8 @@ def calendar_node(
     into icalendar objects. `memo` is the run's: texts, alarms and time zones that many
     patients share are made once."""
     memo = memo if memo is not None else Memo()
-    alarms: Table[tuple[str, int], Node] = memo.table("ics.alarms", maxsize=ALARMS_SIZE)
+    # Alarms are the same for every patient with the same lead time: written once, whole.
+    alarms: Table[tuple[str, int], Ready] = memo.table("ics.alarms", maxsize=ALARMS_SIZE)
     zones: Table[tuple[str, int, int], Ready] = memo.table("ics.zones", maxsize=ZONES_SIZE)
     patient, plan = schedule.patient, schedule.plan
     stamp = build_time.astimezone(dt.UTC)
@@ -295,7 +296,7 @@ def calendar_node(
             ("DESCRIPTION", description),
             ("TRANSP", "TRANSPARENT"),
         )
-        alarm = alarms.get((reminder, lead), lambda: _alarm(reminder, lead))
+        alarm = alarms.get((reminder, lead), lambda: Ready.of(to_component(_alarm(reminder, lead))))
         return Node("VEVENT", properties, (alarm,))
 
     events: list[Node] = []

@@ -42,6 +42,8 @@ UNSHARED = frozenset({"UID"})
 MEMO_SIZE = 10_000
 #: How many date and time digit strings to keep.
 DIGITS_SIZE = 4096
+#: How many (component, property, zone) date-time templates to keep.
+ZONED_SIZE = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +182,7 @@ def _order(kind: str, names: tuple[str, ...]) -> tuple[int, ...]:
 class Writer:
     """Writes calendars, reusing the lines, templates and folds kept in a run's memo."""
 
-    __slots__ = ("_dates", "_folds", "_lines", "_times")
+    __slots__ = ("_dates", "_folds", "_lines", "_times", "_zoned")
 
     def __init__(self, memo: Memo | None = None) -> None:
         memo = memo if memo is not None else Memo()
@@ -190,6 +192,9 @@ class Writer:
         self._folds: Table[Any, Any] = memo.table("ics.folds", maxsize=BEGINNINGS)
         self._dates: Table[dt.date, bytes] = memo.table("ics.dates", maxsize=DIGITS_SIZE)
         self._times: Table[dt.time, bytes] = memo.table("ics.times", maxsize=DIGITS_SIZE)
+        self._zoned: Table[tuple[Any, ...], bytes | None] = memo.table(
+            "ics.zoned", maxsize=ZONED_SIZE
+        )
 
     def to_bytes(self, node: Node) -> bytes:
         """The component as RFC 5545 bytes: the same bytes as `to_component(node).to_ical()`."""
@@ -263,6 +268,17 @@ class Writer:
             return None
         return line
 
+    def _datetime_template(
+        self, kind: str, name: str, value: Value, when: dt.datetime
+    ) -> bytes | None:
+        """The memoised template of a line holding one date-time, or None (no shortcut)."""
+        shape = _identity(_with_datetime(value, _STAND_INS[0].replace(tzinfo=when.tzinfo)))
+        if shape is None:
+            return None
+        return self._memo_template(
+            ("template", kind, name, shape), lambda: self._template(kind, name, value, when)
+        )
+
     def _memo_template(
         self, key: tuple[Any, ...], make: Callable[[], bytes | None]
     ) -> bytes | None:
@@ -290,12 +306,17 @@ class Writer:
             return self._encode(kind, name, value)
         when = _the_datetime(value)
         if when is not None:
-            shape = _identity(_with_datetime(value, _STAND_INS[0].replace(tzinfo=when.tzinfo)))
-            if shape is None:  # a zone icalendar may name by the date: no shortcut
+            zone = _zone_identity(when.tzinfo)
+            if zone is None:  # a zone icalendar may name by the date: no shortcut
                 return self._encode(kind, name, value)
-            template = self._memo_template(
-                ("template", kind, name, shape), lambda: self._template(kind, name, value, when)
-            )
+            if type(value) is dt.datetime:
+                # A plain date-time's template depends on its zone alone: looked up by the
+                # zone, without building the stand-in and its key for every line.
+                template = self._zoned.get(
+                    (kind, name, zone), lambda: self._datetime_template(kind, name, value, when)
+                )
+            else:
+                template = self._datetime_template(kind, name, value, when)
             if template is not None:
                 return template.replace(self._digits(_STAND_INS[0]), self._digits(when))
         identity = _identity(value)

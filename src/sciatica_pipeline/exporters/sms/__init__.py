@@ -135,14 +135,14 @@ class SmsSequence(Exporter):
 
     def render_patient(self, context: PatientContext) -> Iterator[Artifact]:
         """The patient's dated `messages.txt`."""
-        options = parse_options(context.options)
+        options = _options(context)
         bundle, patient, memo = context.bundle, context.patient, context.memo
         messages = _outgoing(context, options)
         text = patient_text(bundle, patient, messages, options, memo)
         yield Artifact("messages.txt", text.encode(), "text/plain", plan=patient.plan)
         yield Artifact(
             "help-reply.txt",
-            (help_reply(bundle, patient, options) + "\n").encode(),
+            (help_reply(bundle, patient, options, memo) + "\n").encode(),
             "text/plain",
             patient_facing=False,
             plan=patient.plan,
@@ -155,13 +155,20 @@ class SmsSequence(Exporter):
 
     def render_run(self, context: PatientContext) -> Iterator[RunPart]:
         """The patient's lines of the gateway file, each keyed by its UTC send time."""
-        options = parse_options(context.options)
+        options = _options(context)
         messages = _outgoing(context, options)
         path = f"gateway.{options.format}"
         for item, line in zip(
             messages, gateway_lines(context.patient, messages, options.format), strict=True
         ):
             yield RunPart(path, line, key=item.utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def _options(context: PatientContext) -> SmsOptions:
+    """The options, parsed once a run (they were checked before the first patient)."""
+    options = context.options
+    parsed: SmsOptions = context.memo.once(("options", options), lambda: parse_options(options))
+    return parsed
 
 
 def _outgoing(context: PatientContext, options: SmsOptions) -> list[Outgoing]:

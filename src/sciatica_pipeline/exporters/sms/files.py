@@ -7,8 +7,9 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sciatica_pipeline.errors import PipelineError
@@ -228,11 +229,20 @@ def help_template(bundle: Bundle, plan: Plan, options: SmsOptions) -> str:
     return composer.text(composer.help_reply(week), opt_out=False)
 
 
-def help_reply(bundle: Bundle, patient: Patient, options: SmsOptions) -> str:
-    """The HELP reply for one patient, filled in."""
-    forbidden = condition_pattern(condition_words(bundle))
-    values = patient_values(patient, options.limits, forbidden)
-    return fill(help_template(bundle, bundle.plans[patient.plan], options), values)
+def help_reply(
+    bundle: Bundle, patient: Patient, options: SmsOptions, memo: Memo | None = None
+) -> str:
+    """The HELP reply for one patient, filled in.
+
+    :param memo: the run's memo, in which each plan's reply is composed once."""
+
+    def make() -> tuple[re.Pattern[str], str]:
+        forbidden = condition_pattern(condition_words(bundle))
+        return forbidden, help_template(bundle, bundle.plans[patient.plan], options)
+
+    key = ("help", patient.plan, options)
+    forbidden, template = make() if memo is None else memo.once(key, make)
+    return fill(template, patient_values(patient, options.limits, forbidden))
 
 
 def gateway_rows(patient: Patient, messages: list[Outgoing]) -> Iterator[tuple[str | int, ...]]:
@@ -261,9 +271,21 @@ def gateway_header(fmt: Format) -> bytes:
 
 
 def _csv_line(row: Sequence[str | int]) -> bytes:
+    return _csv_lines([row])[0]
+
+
+def _csv_lines(rows: Iterable[Sequence[str | int]]) -> list[bytes]:
+    """Each row as its own CSV line, written by one writer (one per row cost more than the
+    row itself)."""
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerow(row)
-    return buffer.getvalue().encode()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
+    for row in rows:
+        writer.writerow(row)
+        lines.append(buffer.getvalue().encode())
+        buffer.seek(0)
+        buffer.truncate()
+    return lines
 
 
 def gateway_lines(patient: Patient, messages: list[Outgoing], fmt: Format) -> list[bytes]:
@@ -276,7 +298,7 @@ def gateway_lines(patient: Patient, messages: list[Outgoing], fmt: Format) -> li
             ).encode()
             for r in rows
         ]
-    return [_csv_line(row) for row in rows]
+    return _csv_lines(rows)
 
 
 def patient_text(
