@@ -3,10 +3,11 @@ a booklet, a calendar, a CSV cell and an SMS."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
 
-from sciatica_pipeline.model.content import Bundle, Dosage, Plan, Precaution, Severity
+from sciatica_pipeline.model.content import Bundle, Dosage, Phase, Plan, Precaution, Severity
 
 #: What each severity tells the patient to do, as a heading. A red flag's action asks for the
 #: same things as its heading; under emergency care it may also say not to exercise, which goes
@@ -123,3 +124,54 @@ def clinician_notes(bundle: Bundle, plan: Plan) -> list[tuple[str, tuple[str, ..
         *((a.title, a.clinician_notes) for a in bundle.plan_advice(plan)),
     ]
     return [(what, notes) for what, notes in items if notes]
+
+
+#: Month names of the content's language (English) for dates outside a patient's files.
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(day: dt.date, region: str | None) -> str:
+    """`November 20, 2026` in the US, `20 November 2026` elsewhere (as the booklet)."""
+    month = MONTHS[day.month - 1]
+    if (region or "").upper() == "US":
+        return f"{month} {day.day}, {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
+def phase_changes(bundle: Bundle, plan: Plan, phase: Phase) -> tuple[str, ...]:
+    """What a phase changes against the one before (the booklet's "What changes" row)."""
+    sessions = plan.sessions_per_day
+    index = plan.phases.index(phase)
+    if index == 0:
+        return ()
+    old = {rx.exercise: bundle.dosage_in(rx) for rx in plan.phases[index - 1].exercises}
+    added: list[str] = []
+    changed: dict[str, list[str]] = {}
+    for rx in phase.exercises:
+        name = bundle.exercises[rx.exercise].name
+        dosage = bundle.dosage_in(rx)
+        if rx.exercise not in old:
+            added.append(name)
+        elif dosage != old[rx.exercise]:
+            same_numbers = replace(dosage, note=None) == replace(old[rx.exercise], note=None)
+            text = dosage.note if same_numbers and dosage.note else None
+            changed.setdefault(text or session_dosage(dosage, sessions), []).append(name)
+    new = {rx.exercise for rx in phase.exercises}
+    dropped = [bundle.exercises[e].name for e in old if e not in new]
+    changes = [f"New: {', '.join(added)}."] if added else []
+    changes += [f"{', '.join(names)}: {text}" for text, names in changed.items()]
+    changes += [f"Stop: {', '.join(dropped)}."] if dropped else []
+    return tuple(changes)

@@ -8,7 +8,6 @@ fills them in, and the templates show them when they are there.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
@@ -18,6 +17,8 @@ from sciatica_pipeline.exporters.wording import (
     SEVERITY_HEADINGS,
     clinician_notes,
     describe_dosage,
+    long_date,
+    phase_changes,
     session_dosage,
     session_rule,
 )
@@ -33,21 +34,6 @@ from sciatica_pipeline.model.content import (
 )
 from sciatica_pipeline.model.schedule import Schedule
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 DAYS_PER_WEEK = 7
 
 #: Said where a precaution of an item is also a warning sign (as the booklet says it).
@@ -55,14 +41,6 @@ WATCH_THE_WARNING_SIGNS = (
     "Watch for the warning signs under When to get help at the start and at the end of this "
     "handout."
 )
-
-
-def long_date(day: dt.date, region: str | None) -> str:
-    """`November 20, 2026` in the US, `20 November 2026` elsewhere (as the booklet)."""
-    month = MONTHS[day.month - 1]
-    if (region or "").upper() == "US":
-        return f"{month} {day.day}, {day.year}"
-    return f"{day.day} {month} {day.year}"
 
 
 def as_sentence(title: str) -> str:
@@ -459,32 +437,6 @@ def exercise_view(bundle: Bundle, plan: Plan, exercise: Exercise) -> ExerciseVie
         variations=tuple((v.name, v.note) for v in exercise.variations),
         equipment=exercise.equipment,
     )
-
-
-def phase_changes(bundle: Bundle, plan: Plan, phase: Phase) -> tuple[str, ...]:
-    """What a phase changes against the one before (the booklet's "What changes" row)."""
-    sessions = plan.sessions_per_day
-    index = plan.phases.index(phase)
-    if index == 0:
-        return ()
-    old = {rx.exercise: bundle.dosage_in(rx) for rx in plan.phases[index - 1].exercises}
-    added: list[str] = []
-    changed: dict[str, list[str]] = {}
-    for rx in phase.exercises:
-        name = bundle.exercises[rx.exercise].name
-        dosage = bundle.dosage_in(rx)
-        if rx.exercise not in old:
-            added.append(name)
-        elif dosage != old[rx.exercise]:
-            same_numbers = replace(dosage, note=None) == replace(old[rx.exercise], note=None)
-            text = dosage.note if same_numbers and dosage.note else None
-            changed.setdefault(text or session_dosage(dosage, sessions), []).append(name)
-    new = {rx.exercise for rx in phase.exercises}
-    dropped = [bundle.exercises[e].name for e in old if e not in new]
-    changes = [f"New: {', '.join(added)}."] if added else []
-    changes += [f"{', '.join(names)}: {text}" for text, names in changed.items()]
-    changes += [f"Stop: {', '.join(dropped)}."] if dropped else []
-    return tuple(changes)
 
 
 def phase_view(bundle: Bundle, plan: Plan, phase: Phase, region: str | None = None) -> PhaseView:

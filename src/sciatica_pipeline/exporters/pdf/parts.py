@@ -27,6 +27,7 @@ from sciatica_pipeline.exporters.pdf.styles import (
     WARNING_LIGHT,
     Styles,
 )
+from sciatica_pipeline.exporters.wording import long_date
 from sciatica_pipeline.model.content import Bundle, Plan, Precaution, Severity
 
 Flowables = list[Any]
@@ -39,21 +40,6 @@ SEVERITY_COLOURS: dict[Severity, tuple[str, str]] = {
     "caution": (WARNING, WARNING_LIGHT),
     "general": (NOTE, NOTE_LIGHT),
 }
-
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +63,9 @@ class Booklet:
         """The content's region (`US` for `en-US`): a per-plan booklet has no patient."""
         return self.bundle.manifest.region
 
-    @property
-    def us_dates(self) -> bool:
-        return (self.bundle.manifest.region or "").upper() == "US"
-
     def date(self, day: dt.date) -> str:
         """`November 20, 2026` in the US, `20 November 2026` elsewhere."""
-        month = MONTHS[day.month - 1]
-        return (
-            f"{month} {day.day}, {day.year}" if self.us_dates else f"{day.day} {month} {day.year}"
-        )
+        return long_date(day, self.bundle.manifest.region)
 
 
 def para(text: str, style: Any) -> Any:

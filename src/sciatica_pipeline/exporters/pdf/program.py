@@ -3,7 +3,6 @@ log the patient fills in by hand."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -33,7 +32,7 @@ from sciatica_pipeline.exporters.pdf.styles import (
     RULE,
     Styles,
 )
-from sciatica_pipeline.exporters.wording import session_dosage
+from sciatica_pipeline.exporters.wording import phase_changes, session_dosage
 from sciatica_pipeline.model.content import Phase
 
 DAYS_PER_WEEK = 7
@@ -63,33 +62,8 @@ def _units(b: Booklet, text: str) -> str:
 
 
 def _changes(b: Booklet, phase: Phase) -> list[str]:
-    """What a phase changes against the one before: exercises added and dropped, and doses
-    that differ (a dose whose note alone changes says the note: "hold each stretch a little
-    longer"), exercises with the same change named together."""
-    bundle, sessions = b.bundle, b.plan.sessions_per_day
-    index = b.plan.phases.index(phase)
-    if index == 0:
-        return []
-    before = b.plan.phases[index - 1]
-    old = {rx.exercise: bundle.dosage_in(rx) for rx in before.exercises}
-    added: list[str] = []
-    changed: dict[str, list[str]] = {}
-    for rx in phase.exercises:
-        name = bundle.exercises[rx.exercise].name
-        dosage = bundle.dosage_in(rx)
-        if rx.exercise not in old:
-            added.append(name)
-        elif dosage != old[rx.exercise]:
-            same_numbers = replace(dosage, note=None) == replace(old[rx.exercise], note=None)
-            text = dosage.note if same_numbers and dosage.note else None
-            text = text or session_dosage(dosage, sessions)
-            changed.setdefault(text, []).append(name)
-    new = {rx.exercise for rx in phase.exercises}
-    dropped = [bundle.exercises[e].name for e in old if e not in new]
-    changes = [f"New: {', '.join(added)}."] if added else []
-    changes += [f"{', '.join(names)}: {_units(b, text)}" for text, names in changed.items()]
-    changes += [f"Stop: {', '.join(dropped)}."] if dropped else []
-    return changes
+    """What a phase changes against the one before, in the reader's unit."""
+    return [_units(b, change) for change in phase_changes(b.bundle, b.plan, phase)]
 
 
 def _phase_table(b: Booklet, phase: Phase) -> Any:
