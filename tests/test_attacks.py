@@ -626,3 +626,33 @@ def test_ctrl_c_during_a_render_stops_the_run(run: Run, tmp_path: Path) -> None:
     assert "Aborted!" in result.stderr
     assert "failed: KeyboardInterrupt" not in result.stderr
     assert not list(out.glob("P-*"))  # it stopped at the first patient
+
+
+def test_a_run_part_that_is_not_a_run_part_is_a_named_failure(run: Run, tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "sloppy.py").write_text(
+        "from sciatica_pipeline import Exporter, hookimpl\n"
+        "from sciatica_pipeline.plugins.exporter import RunFile, RunPart\n\n\n"
+        "class Sloppy(Exporter):\n"
+        '    name = "sloppy"\n'
+        '    description = "Returns a text where a run part belongs."\n'
+        '    scopes = frozenset({"run"})\n\n'
+        "    def run_files(self, context):\n"
+        '        return [RunFile("all.txt")]\n\n'
+        "    def render_run(self, context):\n"
+        '        yield RunPart("all.txt", context.patient.id.encode() + b"\\n")\n'
+        '        yield "not a part"\n\n\n'
+        "@hookimpl\n"
+        "def register_exporters(register):\n"
+        "    register(Sloppy())\n"
+    )
+    out = tmp_path / "out"
+    example = CONTENT / "examples" / "patients.csv"
+    args = ["--plugins-dir", str(plugins), "patients", str(example), "--content", str(CONTENT)]
+    result = run(*args, "--out", str(out), "-f", "sloppy", "--jobs", "2")
+    assert result.exit_code == 1
+    assert "render_run() returned str, not a RunPart of bytes" in result.stderr
+    assert "internal error" not in result.stderr
+    # A patient whose parts were refused has none of them in the run file.
+    assert (out / "_run" / "sloppy" / "all.txt").read_bytes() == b""

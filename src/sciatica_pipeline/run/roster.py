@@ -37,6 +37,7 @@ from sciatica_pipeline.run.limits import Limits, time_limit
 from sciatica_pipeline.run.memo import Memo
 from sciatica_pipeline.run.runfiles import RUN_FOLDER, RunFiles
 from sciatica_pipeline.run.selection import Selection
+from sciatica_pipeline.run.spool import Spool, Spooled
 from sciatica_pipeline.run.writer import PATIENTS_MARKER, write_tree
 
 BATCH_SIZE = 32
@@ -53,6 +54,10 @@ class PatientRun:
     out_dir: Path
     limits: Limits = field(default_factory=Limits)
     memos: dict[str, Memo] = field(default_factory=dict)
+    #: Where the workers put the parts of the unordered run files, and which files those are
+    #: ((format, path) pairs); parts of other files go to the main process with the outcome.
+    spool: Spool | None = None
+    unordered: frozenset[tuple[str, str]] = frozenset()
 
     def memo(self, name: str) -> Memo:
         """The format's memo for this run (in a worker: that worker's copy)."""
@@ -74,7 +79,7 @@ class Outcome:
     error: str | None = None
     skipped: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
-    parts: tuple[tuple[str, tuple[RunPart, ...]], ...] = ()
+    parts: tuple[tuple[str, tuple[RunPart | Spooled, ...]], ...] = ()
 
 
 @dataclass
@@ -129,7 +134,7 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
     except (ValueError, OverflowError) as exc:  # the record passed its checks; say so, go on
         return Outcome(patient.id, error=f"its schedule cannot be made: {exc}")
     files: dict[str, dict[str, bytes]] = {}
-    parts: list[tuple[str, tuple[RunPart, ...]]] = []
+    parts: list[tuple[str, tuple[RunPart | Spooled, ...]]] = []
     skipped: list[str] = []
     failed: list[str] = []
     for exporter, plugin in run.exporters:
@@ -175,7 +180,10 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
                 failed.append(f"the {name} exporter (plugin {plugin}) failed: {detail}")
                 own = ()
             if own:
-                parts.append((name, own))
+                try:
+                    parts.append((name, _spooled(run, name, own)))
+                except OSError as exc:
+                    failed.append(f"the {name} run files could not be written: {exc.strerror}")
         if skip_note:
             skipped.append(skip_note)
     folder = run.out_dir / patient.id
@@ -195,6 +203,24 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
         skipped=tuple(skipped),
         failed=tuple(failed),
         parts=tuple(parts),
+    )
+
+
+def _spooled(
+    run: PatientRun, name: str, parts: tuple[RunPart, ...]
+) -> tuple[RunPart | Spooled, ...]:
+    """The parts, those of unordered run files put in this process's spool (anything else,
+    an undeclared path say, goes to the main process as it is, which refuses it)."""
+    if run.spool is None:
+        return parts
+    spool = run.spool
+    return tuple(
+        spool.add(name, part.path, part.data)
+        if isinstance(part, RunPart)
+        and isinstance(part.data, bytes)
+        and (name, part.path) in run.unordered
+        else part
+        for part in parts
     )
 
 
@@ -259,6 +285,9 @@ def run_roster(
     )
     declared = _run_files(run)
     run_files = RunFiles(run.out_dir, declared) if declared else None
+    if run_files is not None:
+        # Set before the workers fork, so each inherits the spool folder and opens its own files.
+        run = replace(run, spool=Spool(run_files.spool_folder), unordered=run_files.unordered)
 
     def bad(record: PatientRecord) -> None:
         summary.bad_records += 1

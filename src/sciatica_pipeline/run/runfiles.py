@@ -21,6 +21,7 @@ from typing import IO
 
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.plugins.exporter import Artifact, RunFile, RunPart
+from sciatica_pipeline.run.spool import Spooled, copy_spooled
 from sciatica_pipeline.run.writer import (
     OutputError,
     make_folders,
@@ -96,13 +97,16 @@ class RunFiles:
         except OSError as exc:
             raise OutputError(f"cannot write into {out_dir}: {exc.strerror}") from exc
         self._spill = self.staging / ".sort"
-        self._streams: dict[tuple[str, str], IO[bytes]] = {}
+        self.spool_folder = self.staging / ".spool"
+        self._spools: dict[str, int] = {}  # spool file name -> open descriptor
+        self._streams: dict[tuple[str, str], int] = {}  # unordered file -> open descriptor
         self._ordered: dict[tuple[str, str], _Ordered] = {}
         self._files: dict[tuple[str, str], RunFile] = {}
         self._artifacts: dict[str, list[Artifact]] = {}
         self._arrivals = 0  # breaks ties between equal keys: parts keep the order they came in
         try:
             try:
+                self.spool_folder.mkdir(mode=0o700)
                 for name, items in declared.items():
                     self._declare(name, items)
             except OSError as exc:
@@ -144,28 +148,43 @@ class RunFiles:
                 self._ordered[key] = _Ordered(item, folder)
                 path.touch(mode=0o600)
             else:
-                stream = _private(path)
-                stream.write(item.header)
-                self._streams[key] = stream
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                self._streams[key] = fd
+                _write_all(fd, item.header)
 
-    def check(self, name: str, parts: Sequence[RunPart]) -> str | None:
-        """Why these parts cannot be added (None when they can): a path not declared."""
+    @property
+    def unordered(self) -> frozenset[tuple[str, str]]:
+        """The (format, path) of every unordered run file: their parts may come spooled."""
+        return frozenset(self._streams)
+
+    def check(self, name: str, parts: Sequence[RunPart | Spooled]) -> str | None:
+        """Why these parts cannot be added (None when they can): not a RunPart, or a path
+        not declared."""
         for part in parts:
+            if isinstance(part, Spooled):
+                continue  # spooled only for a declared unordered file
+            if not isinstance(part, RunPart) or not isinstance(part.data, bytes):
+                return f"render_run() returned {type(part).__name__}, not a RunPart of bytes"
             if (name, part.path) not in self._files:
                 return f"it returned a part of {part.path!r}, which its run_files() did not declare"
         return None
 
-    def add(self, name: str, parts: Sequence[RunPart]) -> None:
+    def add(self, name: str, parts: Sequence[RunPart | Spooled]) -> None:
         """Add one patient's parts for one format (call `check` first)."""
         self._arrivals += 1
         try:
             for number, part in enumerate(parts):
                 key = (name, part.path)
+                if isinstance(part, Spooled):
+                    copy_spooled(
+                        self._spool(part.spool), self._streams[key], part.offset, part.length
+                    )
+                    continue
                 ordered = self._ordered.get(key)
                 if ordered is not None:
                     ordered.add((part.key, self._arrivals, number, part.data))
                 else:
-                    self._streams[key].write(part.data)
+                    _write_all(self._streams[key], part.data)
         except OSError as exc:
             self.abort()
             raise OutputError(os_error_message(self.target, exc)) from exc
@@ -173,9 +192,10 @@ class RunFiles:
     def finish(self) -> list[str]:
         """Complete every file and put the run folder in place; returns the files' paths."""
         try:
-            for key, stream in self._streams.items():
-                stream.write(self._files[key].footer)
-                stream.close()
+            for key, fd in self._streams.items():
+                _write_all(fd, self._files[key].footer)
+            self._close()
+            shutil.rmtree(self.spool_folder, ignore_errors=True)
             for key, ordered in self._ordered.items():
                 with _private(self._path(*key)) as out:
                     out.write(ordered.file.header)
@@ -201,9 +221,26 @@ class RunFiles:
 
     def abort(self) -> None:
         """Drop what was assembled; the previous run files stay as they were."""
-        for stream in self._streams.values():
-            stream.close()
+        self._close()
         shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _spool(self, name: str) -> int:
+        fd = self._spools.get(name)
+        if fd is None:
+            fd = self._spools[name] = os.open(self.spool_folder / name, os.O_RDONLY)
+        return fd
+
+    def _close(self) -> None:
+        for fd in (*self._streams.values(), *self._spools.values()):
+            os.close(fd)
+        self._streams = {}
+        self._spools = {}
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _private(path: Path) -> IO[bytes]:

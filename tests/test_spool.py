@@ -1,0 +1,69 @@
+"""The spool the workers put the unordered run files' parts in: every part comes back whole
+and in place, whatever order the processes wrote them in, with or without copy_file_range."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sciatica_pipeline.run.spool import Spool, copy_spooled
+
+
+def _assemble(folder: Path, parts: list[tuple[str, bytes]]) -> bytes:
+    spool = Spool(folder)
+    spooled = [spool.add("fmt", path, data) for path, data in parts]
+    target = folder / "out"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT, 0o600)
+    sources: dict[str, int] = {}
+    try:
+        for part in spooled:
+            if part.spool not in sources:
+                sources[part.spool] = os.open(folder / part.spool, os.O_RDONLY)
+            copy_spooled(sources[part.spool], fd, part.offset, part.length)
+    finally:
+        os.close(fd)
+        for source in sources.values():
+            os.close(source)
+    return target.read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a.ndjson", "b.ndjson"]), st.binary(max_size=3000)),
+        max_size=30,
+    )
+)
+def test_parts_come_back_in_the_order_they_are_copied(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[tuple[str, bytes]]
+) -> None:
+    folder = tmp_path_factory.mktemp("spool")
+    assert _assemble(folder, parts) == b"".join(data for _, data in parts)
+
+
+def test_without_copy_file_range_the_bytes_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = [("a", os.urandom(3_000_000)), ("b", b"second\n"), ("a", b"third\n")]
+    monkeypatch.delattr(os, "copy_file_range", raising=False)
+    assert _assemble(tmp_path, parts) == b"".join(data for _, data in parts)
+
+
+def test_a_file_system_that_refuses_copy_file_range_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> int:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", refuse, raising=False)
+    parts = [("a", b"x" * 5000), ("a", b"y" * 7)]
+    assert _assemble(tmp_path, parts) == b"x" * 5000 + b"y" * 7
+
+
+def test_spool_files_are_private(tmp_path: Path) -> None:
+    spooled = Spool(tmp_path).add("fhir", "Patient.ndjson", b"{}\n")
+    assert (tmp_path / spooled.spool).stat().st_mode & 0o777 == 0o600
