@@ -8,7 +8,8 @@ offsets, and many clinics. (A list where everyone starts on a few dates at the s
 would flatter the calendar writer, which reuses lines that repeat.)
 
 Each run is a fresh process that reports its own peak resident memory (ru_maxrss) and that of
-its largest worker, so the figures of one run do not leak into the next.
+its largest worker, so the figures of one run do not leak into the next, and the CPU time of
+the main process and of the workers, user and system (the file system's share), per patient.
 """
 
 from __future__ import annotations
@@ -60,9 +61,12 @@ try:
 except SystemExit as exc:
     code = exc.code
 status = Path("/proc/self/status").read_text()
+me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({
     "main_mib": int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024,
-    "worker_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "worker_mib": workers.ru_maxrss / 1024,
+    "main_cpu": (me.ru_utime, me.ru_stime),
+    "worker_cpu": (workers.ru_utime, workers.ru_stime),
 }), file=sys.stderr)
 """
 
@@ -108,6 +112,13 @@ def run(count: int, tmp: Path, formats: tuple[str, ...] = ("ics",)) -> None:
         f"peak RSS main {memory['main_mib']:.0f} MiB, "
         f"largest worker {memory['worker_mib']:.0f} MiB  "
         f"({written} folders written)"
+    )
+    # Where the time goes, per patient: the main process (reading, checking, assembling the
+    # run files) and the workers, in user code and in the kernel (the file system).
+    (mu, ms), (wu, ws) = memory["main_cpu"], memory["worker_cpu"]
+    print(
+        f"    CPU per patient: main {1000 * mu / count:.2f} ms user + {1000 * ms / count:.2f} ms "
+        f"system, workers {1000 * wu / count:.2f} ms user + {1000 * ws / count:.2f} ms system"
     )
 
 
