@@ -42,6 +42,20 @@ class Table(Generic[K, V]):
         made = values[key] = make()
         return made
 
+    def get_with(self, key: K, make: Callable[[K], V]) -> V:
+        """The value for `key`, made by `make(key)` when the table does not hold it: for hot
+        paths, where building a closure for `get` on every hit would cost more than the
+        lookup."""
+        values = self._values
+        try:
+            return values[key]
+        except KeyError:
+            pass
+        if len(values) >= self.maxsize:
+            values.clear()
+        made = values[key] = make(key)
+        return made
+
     def __len__(self) -> int:
         return len(self._values)
 

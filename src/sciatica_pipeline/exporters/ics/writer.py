@@ -154,6 +154,21 @@ def _with_datetime(value: Value, when: dt.datetime) -> Value:
 _VERBATIM = re.compile(r"[A-Za-z0-9@._-]+")
 
 
+def _date_digits(day: dt.date) -> bytes:
+    from icalendar import vDate
+
+    encoded: Any = vDate(day)
+    digits: bytes = encoded.to_ical()
+    return digits
+
+
+def _time_digits(time: dt.time) -> bytes:
+    from icalendar import vTime
+
+    encoded: Any = vTime(time)
+    return str(encoded.to_ical()).encode("ascii")
+
+
 @lru_cache(maxsize=256)
 def _is_text(name: str) -> bool:
     """Whether icalendar writes this property's values as TEXT."""
@@ -182,7 +197,7 @@ def _order(kind: str, names: tuple[str, ...]) -> tuple[int, ...]:
 class Writer:
     """Writes calendars, reusing the lines, templates and folds kept in a run's memo."""
 
-    __slots__ = ("_dates", "_folds", "_lines", "_times", "_zoned")
+    __slots__ = ("_dates", "_folds", "_lines", "_stand_in", "_times", "_zoned")
 
     def __init__(self, memo: Memo | None = None) -> None:
         memo = memo if memo is not None else Memo()
@@ -195,6 +210,8 @@ class Writer:
         self._zoned: Table[tuple[Any, ...], bytes | None] = memo.table(
             "ics.zoned", maxsize=ZONED_SIZE
         )
+        # The digits every date-time template holds, replaced by each value's own.
+        self._stand_in = self._digits(_STAND_INS[0])
 
     def to_bytes(self, node: Node) -> bytes:
         """The component as RFC 5545 bytes: the same bytes as `to_component(node).to_ical()`."""
@@ -218,24 +235,10 @@ class Writer:
 
     def _digits(self, when: dt.datetime) -> bytes:
         """The date-time's digits as icalendar writes them (YYYYMMDDTHHMMSS)."""
-
-        def date_digits() -> bytes:
-            from icalendar import vDate
-
-            encoded: Any = vDate(when.date())
-            digits: bytes = encoded.to_ical()
-            return digits
-
-        def time_digits() -> bytes:
-            from icalendar import vTime
-
-            encoded: Any = vTime(when.time())
-            return str(encoded.to_ical()).encode("ascii")
-
         return (
-            self._dates.get(when.date(), date_digits)
+            self._dates.get_with(when.date(), _date_digits)
             + b"T"
-            + self._times.get(when.time(), time_digits)
+            + self._times.get_with(when.time(), _time_digits)
         )
 
     def _template(self, kind: str, name: str, value: Value, when: dt.datetime) -> bytes | None:
@@ -295,13 +298,23 @@ class Writer:
 
     def _line(self, kind: str, name: str, value: Value) -> bytes:
         """One property line, made by icalendar or from a line icalendar made."""
-        if type(value) is str and _is_text(name) and _VERBATIM.fullmatch(value):
-            length = len(value)
-            template = self._memo_template(
-                ("text", kind, name, length), lambda: self._text_template(kind, name, length)
+        if type(value) is str:
+            # Most lines of a calendar are texts (summaries, descriptions, CLASS, TRANSP):
+            # looked up by the text itself, without building its identity.
+            if _is_text(name) and _VERBATIM.fullmatch(value):
+                length = len(value)
+                template = self._memo_template(
+                    ("text", kind, name, length), lambda: self._text_template(kind, name, length)
+                )
+                if template is not None:
+                    return template.replace(b"q" * length, value.encode("ascii"))
+            if name in UNSHARED:
+                return self._encode(kind, name, value)
+            text = self._lines.get(
+                ("str", kind, name, value), lambda: self._encode(kind, name, value)
             )
-            if template is not None:
-                return template.replace(b"q" * length, value.encode("ascii"))
+            assert text is not None
+            return text
         if name in UNSHARED:
             return self._encode(kind, name, value)
         when = _the_datetime(value)
@@ -318,7 +331,7 @@ class Writer:
             else:
                 template = self._datetime_template(kind, name, value, when)
             if template is not None:
-                return template.replace(self._digits(_STAND_INS[0]), self._digits(when))
+                return template.replace(self._stand_in, self._digits(when))
         identity = _identity(value)
         if identity is None:
             return self._encode(kind, name, value)

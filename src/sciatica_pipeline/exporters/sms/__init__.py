@@ -161,7 +161,7 @@ class SmsSequence(Exporter):
         for item, line in zip(
             messages, gateway_lines(context.patient, messages, options.format), strict=True
         ):
-            yield RunPart(path, line, key=item.utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            yield RunPart(path, line, key=item.utc_text)
 
 
 def _options(context: PatientContext) -> SmsOptions:

@@ -10,7 +10,7 @@ import json
 import re
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.exporters.region import emergency_line, patient_region
@@ -25,6 +25,9 @@ from sciatica_pipeline.model.content import RED_FLAG_ORDER, Bundle, Plan
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.plugins.exporter import SkipPatient
 from sciatica_pipeline.run.memo import Memo
+
+#: The C locale's short weekday names, as strftime's %a writes them.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 GATEWAY_COLUMNS: tuple[str, ...] = (
     "patient_id",
@@ -173,11 +176,16 @@ class Outgoing:
     local: dt.datetime
     body: str
     size: SmsCount
+    #: The send time in UTC, and as the gateway file writes it (`2027-03-08T13:00:00Z`):
+    #: made once, as the message list, the gateway line and its sort key all use them.
+    utc: dt.datetime = field(init=False)
+    utc_text: str = field(init=False)
 
-    @property
-    def utc(self) -> dt.datetime:
-        """The send time in UTC."""
-        return self.local.astimezone(dt.UTC)
+    def __post_init__(self) -> None:
+        utc = self.local.astimezone(dt.UTC)
+        object.__setattr__(self, "utc", utc)
+        text = utc.replace(tzinfo=None).isoformat("T", "seconds") + "Z"
+        object.__setattr__(self, "utc_text", text)
 
 
 def outgoing(
@@ -253,7 +261,7 @@ def gateway_rows(patient: Patient, messages: list[Outgoing]) -> Iterator[tuple[s
             item.number,
             item.message.kind,
             patient.mobile or "",
-            item.utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            item.utc_text,
             item.local.isoformat(timespec="seconds"),
             patient.timezone,
             item.body,
@@ -332,9 +340,12 @@ def patient_text(
     lines += ["", f"MESSAGES ({len(messages)})"]
     for item in messages:
         local, utc = item.local, item.utc
+        # What `{local:%a %Y-%m-%d %H:%M}` writes, without strftime's cost on every message.
+        day, clock = local.date().isoformat(), f"{local.hour:02d}:{local.minute:02d}"
+        when = f"{_WEEKDAYS[local.weekday()]} {day} {clock}"
         lines += [
             "",
-            f"{item.number}. {local:%a %Y-%m-%d %H:%M} {local.tzname()} ({utc:%H:%M} UTC): "
+            f"{item.number}. {when} {local.tzname()} ({utc.hour:02d}:{utc.minute:02d} UTC): "
             f"{KIND_NAMES[item.message.kind]}",
             f"   {item.body}",
         ]

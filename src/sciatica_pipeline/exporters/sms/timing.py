@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sciatica_pipeline.model.schedule import local_datetime
@@ -73,13 +74,23 @@ def send_times(
     Each is the session's time less the lead time (not before midnight), moved into the window;
     messages that land on the same minute are spread a minute apart, inside the window.
     """
+    clock = send_clock(tuple(sessions), lead_minutes, window)
+    return [_in_window(day, time, window, zone) for time in clock]
+
+
+@lru_cache(maxsize=1024)
+def send_clock(
+    sessions: tuple[dt.time, ...], lead_minutes: int, window: Window
+) -> tuple[dt.time, ...]:
+    """The wall-clock send times of `send_times`, before the day and zone are applied: the
+    same for every day with the same sessions, so a patient's days share them."""
     minutes = [window.clamp(max(0, _minutes(t) - lead_minutes)) for t in sessions]
     for i in range(1, len(minutes)):
         minutes[i] = max(minutes[i], minutes[i - 1] + 1)
     for i in range(len(minutes) - 1, -1, -1):
         ceiling = _minutes(window.end) if i == len(minutes) - 1 else minutes[i + 1] - 1
         minutes[i] = min(minutes[i], ceiling)
-    return [_in_window(day, _time(m), window, zone) for m in minutes]
+    return tuple(_time(m) for m in minutes)
 
 
 def _in_window(day: dt.date, time: dt.time, window: Window, zone: ZoneInfo) -> dt.datetime:
