@@ -20,6 +20,7 @@ from sciatica_pipeline.exporters.ics import (
     FIRST_DAY_SUMMARY,
     IcsCalendar,
     calendar_bytes,
+    event_uid,
     sequence_for,
 )
 from sciatica_pipeline.inputs.patients import read_patients
@@ -166,6 +167,20 @@ def test_uids_are_unique_within_and_stable_across_runs(
         later = calendar_bytes(bundle, schedule(bundle, patient), BUILD + dt.timedelta(days=30))
         again = [str(e["UID"]) for e in parse(later).walk("VEVENT")]
         assert again == uids
+
+
+def test_uids_are_the_uuid5s_of_their_names(
+    bundle: Bundle, patients: list[Patient], calendars: dict[str, bytes]
+) -> None:
+    # The calendar hashes the shared prefix once; the UIDs must be what event_uid gives.
+    patient = patients[0]
+    plan = bundle.plans[patient.plan]
+    cal = parse(calendars[patient.id])
+    assert str(cal["UID"]) == event_uid(bundle, plan, patient, "calendar")
+    uids = {str(e["UID"]) for e in cal.walk("VEVENT")}
+    assert event_uid(bundle, plan, patient, "first-day") in uids
+    assert event_uid(bundle, plan, patient, "phase-1", "session-1") in uids
+    assert event_uid(bundle, plan, patient, "checkpoint", 1) in uids
 
 
 def test_same_input_same_bytes(bundle: Bundle, patients: list[Patient]) -> None:

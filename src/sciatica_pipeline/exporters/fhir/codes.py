@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
+from sciatica_pipeline.exporters.ids import StableIds
 from sciatica_pipeline.model.content import Bundle, Code, Plan
 from sciatica_pipeline.model.patient import Patient
 
@@ -39,26 +39,13 @@ def resource_id(bundle: Bundle, plan: Plan, patient: Patient, *parts: str | int)
     return str(uuid.uuid5(ID_NAMESPACE, key))
 
 
-class PatientIds:
-    """`resource_id` for one patient's many resources, without re-hashing the shared prefix
-    or building `uuid.UUID` objects: the same strings, about four times as fast."""
+class PatientIds(StableIds):
+    """`resource_id` for one patient's many resources (see `StableIds`)."""
 
-    __slots__ = ("_prefix",)
+    __slots__ = ()
 
     def __init__(self, bundle: Bundle, plan: Plan, patient: Patient) -> None:
-        key = "/".join([bundle.manifest.id, plan.id, patient.id, ""])
-        self._prefix = hashlib.sha1(ID_NAMESPACE.bytes + key.encode("utf-8"), usedforsecurity=False)
-
-    def __call__(self, part: str) -> str:
-        """The id of the resource named `part` (one part: `"Patient"`, `"phase-1/bridging"`
-        is `resource_id(..., "phase-1", "bridging")`)."""
-        digest = self._prefix.copy()
-        digest.update(part.encode("utf-8"))
-        raw = bytearray(digest.digest()[:16])
-        raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
-        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-        h = raw.hex()
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        super().__init__(ID_NAMESPACE, bundle.manifest.id, plan.id, patient.id)
 
 
 def coding(code: Code) -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sciatica_pipeline import __version__
 from sciatica_pipeline.exporters.ics.writer import Node, Ready, Value, to_bytes, to_component
+from sciatica_pipeline.exporters.ids import StableIds
 from sciatica_pipeline.exporters.region import distances, emergency_line, patient_region
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, dosage_parts
 from sciatica_pipeline.model.content import (
@@ -270,6 +271,12 @@ def calendar_node(
     alarms: Table[tuple[str, int], Ready] = memo.table("ics.alarms", maxsize=ALARMS_SIZE)
     zones: Table[tuple[str, int, int], Ready] = memo.table("ics.zones", maxsize=ZONES_SIZE)
     patient, plan = schedule.patient, schedule.plan
+    ids = StableIds(UID_NAMESPACE, bundle.manifest.id, plan.id, patient.id)
+
+    def uid(*parts: str | int) -> str:
+        """`event_uid(bundle, plan, patient, *parts)`, with the shared prefix hashed once."""
+        return f"{ids('/'.join(map(str, parts)))}@{UID_DOMAIN}"
+
     stamp = build_time.astimezone(dt.UTC)
     sequence = sequence_for(bundle.manifest.version)
     lead = patient.reminder_minutes
@@ -308,13 +315,7 @@ def calendar_node(
                 summary,
                 series.start,
                 SESSION_LENGTH,
-                event_uid(
-                    bundle,
-                    plan,
-                    patient,
-                    f"phase-{series.phase.number}",
-                    f"session-{series.index + 1}",
-                ),
+                uid(f"phase-{series.phase.number}", f"session-{series.index + 1}"),
                 session_description(bundle, series, patient, memo),
                 f"Time for your {summary.lower()}",
                 ("RRULE", (("FREQ", "DAILY"), ("UNTIL", last))),
@@ -333,7 +334,7 @@ def calendar_node(
                 summary,
                 group[0].at + SESSION_LENGTH + dt.timedelta(minutes=lead),
                 CHECKPOINT_LENGTH,
-                event_uid(bundle, plan, patient, "checkpoint", group[0].index + 1),
+                uid("checkpoint", group[0].index + 1),
                 checkpoint_description(bundle, tuple(group), patient, memo),
                 summary,
             )
@@ -348,7 +349,7 @@ def calendar_node(
                 ("DTSTART", first_day),
                 ("DTEND", first_day + dt.timedelta(days=1)),
                 ("DTSTAMP", stamp),
-                ("UID", event_uid(bundle, plan, patient, "first-day")),
+                ("UID", uid("first-day")),
                 ("SEQUENCE", sequence),
                 ("CLASS", "PRIVATE"),
                 ("DESCRIPTION", first_day_description(bundle, patient, memo)),
@@ -362,7 +363,7 @@ def calendar_node(
         ("CALSCALE", "GREGORIAN"),
         ("NAME", CALENDAR_NAME),
         ("X-WR-CALNAME", CALENDAR_NAME),
-        ("UID", event_uid(bundle, plan, patient, "calendar")),
+        ("UID", uid("calendar")),
         ("X-WR-TIMEZONE", patient.timezone),
     )
     # The VTIMEZONE comes before the events that use it.
