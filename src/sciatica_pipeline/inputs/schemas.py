@@ -13,8 +13,17 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from sciatica_pipeline.inputs.kinds import Kind
+from sciatica_pipeline.inputs.verdicts import RecordVerdicts
 
-__all__ = ["Kind", "data_dir", "load_schemas", "registry", "schema_dir", "validator"]
+__all__ = [
+    "Kind",
+    "data_dir",
+    "load_schemas",
+    "registry",
+    "schema_dir",
+    "validator",
+    "verdicts",
+]
 
 
 def data_dir(name: str) -> Path:
@@ -75,3 +84,18 @@ def validator(kind: Kind) -> Draft202012Validator:
         schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
     )
     return made
+
+
+@cache
+def verdicts(kind: Kind) -> RecordVerdicts:
+    """Quick verdicts for the records of one kind (see `inputs.verdicts`), from validators
+    built as `validator` builds them."""
+    schema = load_schemas()[f"{kind}.schema.json"]
+
+    def make(shell: dict[str, Any]) -> Draft202012Validator:
+        made: Draft202012Validator = StrictValidator(
+            shell, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        return made
+
+    return RecordVerdicts(schema, make)
