@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Literal
 
 from sciatica_pipeline.model.figure import Figure
@@ -92,12 +93,19 @@ class Dosage:
         """This dosage with every field that `override` sets replaced."""
         if override is None:
             return self
-        changes = {
-            f.name: getattr(override, f.name)
-            for f in fields(override)
-            if getattr(override, f.name) is not None
-        }
-        return replace(self, **changes)
+        return _merged(self, override)
+
+
+@lru_cache(maxsize=1024)
+def _merged(base: Dosage, override: Dosage) -> Dosage:
+    # Every patient's schedule merges the same few pairs, and `replace` costs more than the
+    # lookup: a plan's dozens of prescriptions are merged once, not once a patient.
+    changes = {
+        f.name: getattr(override, f.name)
+        for f in fields(override)
+        if getattr(override, f.name) is not None
+    }
+    return replace(base, **changes)
 
 
 @dataclass(frozen=True, slots=True)
