@@ -32,29 +32,28 @@ class Table(Generic[K, V]):
 
     def get(self, key: K, make: Callable[[], V]) -> V:
         """The value for `key`, made by `make` when the table does not hold it."""
-        values = self._values
         try:  # one hash of the key on a hit, which is what a warm run mostly sees
-            return values[key]
+            return self._values[key]
         except KeyError:
-            pass
-        if len(values) >= self.maxsize:
-            values.clear()
-        made = values[key] = make()
-        return made
+            pass  # made outside the handler, so a failure in `make` carries no KeyError
+        return self._keep(key, make())
 
     def get_with(self, key: K, make: Callable[[K], V]) -> V:
         """The value for `key`, made by `make(key)` when the table does not hold it: for hot
         paths, where building a closure for `get` on every hit would cost more than the
         lookup."""
-        values = self._values
         try:
-            return values[key]
+            return self._values[key]
         except KeyError:
             pass
+        return self._keep(key, make(key))
+
+    def _keep(self, key: K, value: V) -> V:
+        values = self._values
         if len(values) >= self.maxsize:
             values.clear()
-        made = values[key] = make(key)
-        return made
+        values[key] = value
+        return value
 
     def __len__(self) -> int:
         return len(self._values)
