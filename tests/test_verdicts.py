@@ -80,6 +80,16 @@ def test_ordinary_records_get_the_quick_verdict() -> None:
     assert not verdicts("patient").valid({**GOOD, "nickname": "Al"})
 
 
+def test_private_values_are_checked_but_never_remembered() -> None:
+    quick = verdicts("patient")
+    record = {**GOOD, "name": "Alexandra Quist", "mobile": "+14155550199"}
+    assert quick.valid(record)
+    assert not quick.valid({**record, "mobile": "+1 415 555 0199"})
+    kept = repr(quick._verdicts)  # the memo itself: no private value may be in it
+    assert "Alexandra Quist" not in kept
+    assert "4155550199" not in kept
+
+
 def test_a_schema_whose_fields_depend_on_each_other_gets_no_quick_verdict() -> None:
     schema = {
         **load_schemas()["patient.schema.json"],

@@ -7,7 +7,8 @@ exactly when it has every required field, no other field, and each field's value
 on its own. And most values repeat from record to record (the plan, the zone, the session
 times, the clinic). `RecordVerdicts` asks jsonschema about each distinct (field, value) once,
 using the schema itself without `required`, and answers True only when every field of the
-record is known to be valid. Any other answer means "check the whole record", which is what
+record is known to be valid (fields marked `x-private`, a name or a mobile number, are asked
+every time and never remembered). Any other answer means "check the whole record", which is what
 reports the problems: a record that fails never gets a verdict from here.
 """
 
@@ -46,7 +47,7 @@ class RecordVerdicts:
         is the one the whole check gives it.
     """
 
-    __slots__ = ("_field_valid", "_properties", "_required", "_usable", "_verdicts")
+    __slots__ = ("_field_valid", "_private", "_properties", "_required", "_usable", "_verdicts")
 
     def __init__(
         self, schema: Mapping[str, Any], make_validator: Callable[[dict[str, Any]], Any]
@@ -58,7 +59,15 @@ class RecordVerdicts:
             and schema.get("additionalProperties") is False
             and isinstance(schema.get("properties"), dict)
         )
-        self._properties = frozenset(schema.get("properties", {}))
+        properties = schema.get("properties", {})
+        self._properties = frozenset(properties)
+        # Private values (names, mobile numbers) are checked every time and never kept: the
+        # memo outlives the run, and they seldom repeat anyway.
+        self._private = frozenset(
+            name
+            for name, sub in properties.items()
+            if isinstance(sub, Mapping) and sub.get("x-private") is True
+        )
         self._required = frozenset(schema.get("required", ()))
         shell = {key: value for key, value in schema.items() if key != "required"}
         self._field_valid: Callable[[Any], bool] = make_validator(shell).is_valid
@@ -73,6 +82,10 @@ class RecordVerdicts:
             return False
         verdicts = self._verdicts
         for name, value in record.items():
+            if name in self._private:
+                if not self._field_valid({name: value}):
+                    return False
+                continue
             key = _hashable(value)
             if key is None:
                 return False
