@@ -656,3 +656,83 @@ def test_a_run_part_that_is_not_a_run_part_is_a_named_failure(run: Run, tmp_path
     assert "internal error" not in result.stderr
     # A patient whose parts were refused has none of them in the run file.
     assert (out / "_run" / "sloppy" / "all.txt").read_bytes() == b""
+
+
+def test_a_spool_reference_from_a_plugin_is_refused(run: Run, tmp_path: Path) -> None:
+    # Only the host makes spool references: a plugin's could copy any file into the run.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the run file\n")
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "forger.py").write_text(
+        "from sciatica_pipeline import Exporter, hookimpl\n"
+        "from sciatica_pipeline.plugins.exporter import RunFile, RunPart\n"
+        "from sciatica_pipeline.run.spool import Spooled\n\n\n"
+        "class Forger(Exporter):\n"
+        '    name = "forger"\n'
+        '    description = "Points a run part at a file of its choice."\n'
+        '    scopes = frozenset({"run"})\n\n'
+        "    def run_files(self, context):\n"
+        '        return [RunFile("all.txt")]\n\n'
+        "    def render_run(self, context):\n"
+        '        yield RunPart("all.txt", context.patient.id.encode() + b"\\n")\n'
+        f'        yield Spooled("all.txt", {str(secret)!r}, 0, 10)\n\n\n'
+        "@hookimpl\n"
+        "def register_exporters(register):\n"
+        "    register(Forger())\n"
+    )
+    out = tmp_path / "out"
+    example = CONTENT / "examples" / "patients.csv"
+    args = ["--plugins-dir", str(plugins), "patients", str(example), "--content", str(CONTENT)]
+    for jobs in ("1", "2"):
+        result = run(*args, "--out", str(out), "-f", "forger", "--jobs", jobs)
+        assert result.exit_code == 1, result.stderr
+        assert "render_run() returned Spooled, not a RunPart of bytes" in result.stderr
+        assert "internal error" not in result.stderr
+        assert (out / "_run" / "forger" / "all.txt").read_bytes() == b""
+
+
+def test_a_spool_the_disk_refuses_stops_the_run_and_keeps_the_run_files(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from sciatica_pipeline.run import spool
+
+    out = tmp_path / "out"
+    example = CONTENT / "examples" / "patients.csv"
+    args = ["patients", str(example), "--content", str(CONTENT), "--out", str(out), "-f", "csv"]
+    assert run(*args).exit_code == 0
+    before = (out / "_run" / "csv" / "assignments.csv").read_bytes()
+
+    def full(self: object, name: str, path: str, data: bytes) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spool.Spool, "add", full)
+    result = run(*args, "--jobs", "1")
+    assert result.exit_code == 1
+    assert "No space left on device; the disk is full; free some space" in result.stderr
+    assert "The previous output is unchanged." in result.stderr
+    # Not a run file that silently misses the patients the spool could not take.
+    assert (out / "_run" / "csv" / "assignments.csv").read_bytes() == before
+    assert not list(out.glob("._run.*"))
+
+
+def test_a_run_in_this_process_leaves_no_spool_file_open(run: Run, tmp_path: Path) -> None:
+    def spool_files() -> list[str]:
+        found = []
+        for fd in Path("/proc/self/fd").iterdir():
+            try:
+                found.append(str(fd.readlink()))
+            except OSError:
+                continue
+        return [target for target in found if ".part" in target]
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("no /proc/self/fd to list this process's open files")
+    example = CONTENT / "examples" / "patients.csv"
+    for number in range(2):
+        out = tmp_path / f"out{number}"
+        args = ["patients", str(example), "--content", str(CONTENT), "--out", str(out)]
+        assert run(*args, "-f", "csv", "-f", "fhir", "--jobs", "1").exit_code == 0
+    assert spool_files() == []

@@ -3,6 +3,7 @@ and in place, whatever order the processes wrote them in, with or without copy_f
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -67,3 +68,38 @@ def test_a_file_system_that_refuses_copy_file_range_falls_back(
 def test_spool_files_are_private(tmp_path: Path) -> None:
     spooled = Spool(tmp_path).add("fhir", "Patient.ndjson", b"{}\n")
     assert (tmp_path / spooled.spool).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_disk_error_while_copying_is_not_taken_for_a_missing_feature(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> int:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "copy_file_range", broken, raising=False)
+    with pytest.raises(OSError, match="Input/output error"):
+        _assemble(tmp_path, [("a", b"x" * 10)])
+
+
+def test_a_spool_file_that_ends_early_is_a_named_error(tmp_path: Path) -> None:
+    spooled = Spool(tmp_path).add("csv", "assignments.csv", b"abc")
+    source = os.open(tmp_path / spooled.spool, os.O_RDONLY)
+    target = os.open(tmp_path / "out", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        with pytest.raises(OSError, match="ended 7 bytes early") as caught:
+            copy_spooled(source, target, 0, 10)
+        assert caught.value.errno == errno.EIO
+    finally:
+        os.close(source)
+        os.close(target)
+
+
+def test_a_closed_spool_starts_new_files(tmp_path: Path) -> None:
+    spool = Spool(tmp_path)
+    first = spool.add("csv", "assignments.csv", b"one\n")
+    spool.close()
+    second = spool.add("csv", "assignments.csv", b"two\n")
+    assert second.spool != first.spool
+    assert (tmp_path / first.spool).read_bytes() == b"one\n"
+    assert (tmp_path / second.spool).read_bytes() == b"two\n"
+    spool.close()

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sciatica_pipeline.errors import Level, PatientDataError, Problem, did_you_mean
 from sciatica_pipeline.inputs.schema_messages import humanize
-from sciatica_pipeline.inputs.schemas import load_schemas, validator, verdicts
+from sciatica_pipeline.inputs.schemas import load_schemas, record_verdicts, validator
+from sciatica_pipeline.inputs.verdicts import RecordVerdicts
 from sciatica_pipeline.model.content import Bundle
 from sciatica_pipeline.model.patient import DEFAULT_REMINDER_MINUTES, Patient
 
@@ -113,6 +114,7 @@ def patient_from_record(
     bundle: Bundle,
     file: str,
     locate: Any,
+    quick: RecordVerdicts | None = None,
 ) -> tuple[Patient | None, list[Problem]]:
     """Check one record (already in JSON types) and build the patient.
 
@@ -122,6 +124,8 @@ def patient_from_record(
 
     :param locate: maps a field name (or None for the whole record) to the `where` text:
         `row 3, column timezone` for CSV, `/2/timezone` for JSON.
+    :param quick: the list's quick verdicts (`record_verdicts`), which spare the records
+        that pass the whole schema check; without them every record gets it.
     """
     if not isinstance(record, Mapping):
         kind = type(record).__name__
@@ -133,7 +137,7 @@ def patient_from_record(
         return None, problems
     # Most records of a long list pass: a quick verdict, field by field, spares them the
     # whole check; the whole check is what finds and words the problems of the others.
-    valid = verdicts("patient").valid(record)
+    valid = quick is not None and quick.valid(record)
     for error in () if valid else validator("patient").iter_errors(dict(record)):
         for pointer, message in humanize(error, echo=False):
             field = pointer.strip("/").split("/")[0] or None
@@ -227,6 +231,7 @@ def _csv_record(row: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
+    quick = record_verdicts("patient")
     # strict: a quote that never closes is an error, not the rest of the file in one cell.
     reader = csv.reader(stream, strict=True)
     try:
@@ -292,7 +297,7 @@ def _read_csv(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRec
         def locate(field: str | None, where: str = where) -> str:
             return f"{where}, column {field}" if field else where
 
-        patient, problems = patient_from_record(record, bundle, file, locate)
+        patient, problems = patient_from_record(record, bundle, file, locate, quick)
         yield PatientRecord(where, patient, tuple(problems))
 
 
@@ -324,6 +329,7 @@ def _unreadable(file: str, where: str, exc: csv.Error) -> Problem:
 
 
 def _read_json_lines(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
+    quick = record_verdicts("patient")
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
@@ -343,7 +349,7 @@ def _read_json_lines(stream: IO[str], file: str, bundle: Bundle) -> Iterator[Pat
         def locate(field: str | None, where: str = where) -> str:
             return f"{where}, field {field}" if field else where
 
-        patient, problems = patient_from_record(record, bundle, file, locate)
+        patient, problems = patient_from_record(record, bundle, file, locate, quick)
         yield PatientRecord(where, patient, tuple(problems))
 
 
@@ -418,13 +424,14 @@ def _unreadable_number_or_depth(exc: BaseException) -> str:
 
 
 def _read_json_array(stream: IO[str], file: str, bundle: Bundle) -> Iterator[PatientRecord]:
+    quick = record_verdicts("patient")
     for index, (record, _line) in enumerate(_json_array_items(stream, file)):
         where = f"/{index}"
 
         def locate(field: str | None, where: str = where) -> str:
             return f"{where}/{field}" if field else where
 
-        patient, problems = patient_from_record(record, bundle, file, locate)
+        patient, problems = patient_from_record(record, bundle, file, locate, quick)
         yield PatientRecord(where, patient, tuple(problems))
 
 

@@ -19,10 +19,10 @@ __all__ = [
     "Kind",
     "data_dir",
     "load_schemas",
+    "record_verdicts",
     "registry",
     "schema_dir",
     "validator",
-    "verdicts",
 ]
 
 
@@ -86,10 +86,10 @@ def validator(kind: Kind) -> Draft202012Validator:
     return made
 
 
-@cache
-def verdicts(kind: Kind) -> RecordVerdicts:
-    """Quick verdicts for the records of one kind (see `inputs.verdicts`), from validators
-    built as `validator` builds them."""
+def record_verdicts(kind: Kind) -> RecordVerdicts:
+    """New quick verdicts for the records of one kind (see `inputs.verdicts`), from validators
+    built as `validator` builds them: one for each list read, so what it remembers of the
+    records goes with the list."""
     schema = load_schemas()[f"{kind}.schema.json"]
 
     def make(shell: dict[str, Any]) -> Draft202012Validator:

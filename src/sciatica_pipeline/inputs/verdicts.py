@@ -7,9 +7,12 @@ exactly when it has every required field, no other field, and each field's value
 on its own. And most values repeat from record to record (the plan, the zone, the session
 times, the clinic). `RecordVerdicts` asks jsonschema about each distinct (field, value) once,
 using the schema itself without `required`, and answers True only when every field of the
-record is known to be valid (fields marked `x-private`, a name or a mobile number, are asked
-every time and never remembered). Any other answer means "check the whole record", which is what
+record is known to be valid. Any other answer means "check the whole record", which is what
 reports the problems: a record that fails never gets a verdict from here.
+
+What it remembers is the valid values alone, for one list (the readers make one each):
+fields marked `x-private` (a name, a mobile number) are asked every time and never kept, and
+a value that fails is not kept either, as a shifted row can put a name in another column.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ _INDEPENDENT_FIELDS = frozenset({"type", "properties", "required", "additionalPr
 #: Keywords that do not constrain the instance.
 _ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "$comment", "examples"})
 
-#: How many (field, value) verdicts to keep; the memo is emptied when it is full.
+#: How many valid (field, value) pairs to keep; the memo is emptied when it is full.
 VERDICTS_SIZE = 65_536
 
 
@@ -47,7 +50,7 @@ class RecordVerdicts:
         is the one the whole check gives it.
     """
 
-    __slots__ = ("_field_valid", "_private", "_properties", "_required", "_usable", "_verdicts")
+    __slots__ = ("_field_valid", "_private", "_properties", "_required", "_usable", "_valid")
 
     def __init__(
         self, schema: Mapping[str, Any], make_validator: Callable[[dict[str, Any]], Any]
@@ -71,7 +74,7 @@ class RecordVerdicts:
         self._required = frozenset(schema.get("required", ()))
         shell = {key: value for key, value in schema.items() if key != "required"}
         self._field_valid: Callable[[Any], bool] = make_validator(shell).is_valid
-        self._verdicts: dict[tuple[str, Hashable], bool] = {}
+        self._valid: set[tuple[str, Hashable]] = set()
 
     def valid(self, record: Mapping[str, Any]) -> bool:
         """True when the record is certainly valid; False when it must be checked whole."""
@@ -80,7 +83,7 @@ class RecordVerdicts:
         keys = record.keys()
         if not (self._required <= keys <= self._properties):
             return False
-        verdicts = self._verdicts
+        valid = self._valid
         for name, value in record.items():
             if name in self._private:
                 if not self._field_valid({name: value}):
@@ -89,11 +92,11 @@ class RecordVerdicts:
             key = _hashable(value)
             if key is None:
                 return False
-            verdict = verdicts.get((name, key))
-            if verdict is None:
-                if len(verdicts) >= VERDICTS_SIZE:
-                    verdicts.clear()
-                verdict = verdicts[(name, key)] = bool(self._field_valid({name: value}))
-            if not verdict:
+            if (name, key) in valid:
+                continue
+            if not self._field_valid({name: value}):
                 return False
+            if len(valid) >= VERDICTS_SIZE:
+                valid.clear()
+            valid.add((name, key))
         return True

@@ -38,7 +38,7 @@ from sciatica_pipeline.run.memo import Memo
 from sciatica_pipeline.run.runfiles import RUN_FOLDER, RunFiles
 from sciatica_pipeline.run.selection import Selection
 from sciatica_pipeline.run.spool import Spool, Spooled
-from sciatica_pipeline.run.writer import PATIENTS_MARKER, write_tree
+from sciatica_pipeline.run.writer import PATIENTS_MARKER, OutputError, os_error_message, write_tree
 
 BATCH_SIZE = 32
 
@@ -80,6 +80,9 @@ class Outcome:
     skipped: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     parts: tuple[tuple[str, tuple[RunPart | Spooled, ...]], ...] = ()
+    #: Why this process could not spool the patient's parts of the run files (the disk's
+    #: message): the run stops, leaving the previous run files.
+    spool_error: str | None = None
 
 
 @dataclass
@@ -135,6 +138,7 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
         return Outcome(patient.id, error=f"its schedule cannot be made: {exc}")
     files: dict[str, dict[str, bytes]] = {}
     parts: list[tuple[str, tuple[RunPart | Spooled, ...]]] = []
+    spool_error: str | None = None
     skipped: list[str] = []
     failed: list[str] = []
     for exporter, plugin in run.exporters:
@@ -179,11 +183,20 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
                 detail = failure_detail(exc, patient)
                 failed.append(f"the {name} exporter (plugin {plugin}) failed: {detail}")
                 own = ()
-            if own:
+            if any(isinstance(part, Spooled) for part in own):
+                # Only this process makes spool references: one from a plugin could point
+                # anywhere, another patient's bytes or a file outside the run.
+                failed.append(
+                    f"the {name} exporter (plugin {plugin}) failed: render_run() returned "
+                    "Spooled, not a RunPart of bytes"
+                )
+            elif own:
                 try:
                     parts.append((name, _spooled(run, name, own)))
                 except OSError as exc:
-                    failed.append(f"the {name} run files could not be written: {exc.strerror}")
+                    # The run files would miss this patient: the run stops, as it does when
+                    # the main process cannot write them.
+                    spool_error = os_error_message(run.out_dir / RUN_FOLDER, exc)
         if skip_note:
             skipped.append(skip_note)
     folder = run.out_dir / patient.id
@@ -203,6 +216,7 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
         skipped=tuple(skipped),
         failed=tuple(failed),
         parts=tuple(parts),
+        spool_error=spool_error,
     )
 
 
@@ -294,6 +308,8 @@ def run_roster(
         on_bad_record(record)
 
     def done(outcome: Outcome) -> None:
+        if outcome.spool_error is not None:
+            raise OutputError(outcome.spool_error)
         if run_files is not None and not outcome.error:
             refused = []
             for name, parts in outcome.parts:
@@ -317,12 +333,15 @@ def run_roster(
             for outcomes in workers.imap(_render_batch, _batches(records, bad, on_warning)):
                 for outcome in outcomes:
                     done(outcome)
+        if run_files is not None:
+            summary.run_files = tuple(f"{RUN_FOLDER}/{path}" for path in run_files.finish())
     except BaseException:
         if run_files is not None:
             run_files.abort()
         raise
-    if run_files is not None:
-        summary.run_files = tuple(f"{RUN_FOLDER}/{path}" for path in run_files.finish())
+    finally:
+        if run.spool is not None:  # this process's own spool files, when it did the work
+            run.spool.close()
     return summary
 
 

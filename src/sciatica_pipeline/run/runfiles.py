@@ -21,7 +21,7 @@ from typing import IO
 
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.plugins.exporter import Artifact, RunFile, RunPart
-from sciatica_pipeline.run.spool import Spooled, copy_spooled
+from sciatica_pipeline.run.spool import SPOOL_NAME, Spooled, copy_spooled
 from sciatica_pipeline.run.writer import (
     OutputError,
     make_folders,
@@ -162,7 +162,11 @@ class RunFiles:
         not declared."""
         for part in parts:
             if isinstance(part, Spooled):
-                continue  # spooled only for a declared unordered file
+                # Made by the workers only for a declared unordered file, in a spool file of
+                # theirs: anything else is no spool reference of ours.
+                if (name, part.path) not in self._streams or not SPOOL_NAME.fullmatch(part.spool):
+                    return "render_run() returned Spooled, not a RunPart of bytes"
+                continue
             if not isinstance(part, RunPart) or not isinstance(part.data, bytes):
                 return f"render_run() returned {type(part).__name__}, not a RunPart of bytes"
             if (name, part.path) not in self._files:
