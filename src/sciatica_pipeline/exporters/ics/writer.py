@@ -244,7 +244,7 @@ class Writer:
     def _template(self, kind: str, name: str, value: Value, when: dt.datetime) -> bytes | None:
         """The line with the first stand-in's digits where the date-time goes, or None when
         icalendar does not write the date-time's digits as given."""
-        first, second = self._digits(_STAND_INS[0]), self._digits(_STAND_INS[1])
+        first, second = self._stand_in, self._digits(_STAND_INS[1])
         elsewhere = self._encode(
             kind, name, _with_datetime(value, _STAND_INS[0].replace(tzinfo=ZoneInfo(_NEVER_UTC)))
         )
@@ -299,8 +299,6 @@ class Writer:
     def _line(self, kind: str, name: str, value: Value) -> bytes:
         """One property line, made by icalendar or from a line icalendar made."""
         if type(value) is str:
-            # Most lines of a calendar are texts (summaries, descriptions, CLASS, TRANSP):
-            # looked up by the text itself, without building its identity.
             if _is_text(name) and _VERBATIM.fullmatch(value):
                 length = len(value)
                 template = self._memo_template(
@@ -308,13 +306,9 @@ class Writer:
                 )
                 if template is not None:
                     return template.replace(b"q" * length, value.encode("ascii"))
-            if name in UNSHARED:
-                return self._encode(kind, name, value)
-            text = self._lines.get(
-                ("str", kind, name, value), lambda: self._encode(kind, name, value)
-            )
-            assert text is not None
-            return text
+            # Most lines of a calendar are texts (summaries, descriptions, CLASS, TRANSP): a
+            # text's identity is known without building it.
+            return self._memoised(kind, name, value, None if name in UNSHARED else (str, value))
         if name in UNSHARED:
             return self._encode(kind, name, value)
         when = _the_datetime(value)
@@ -332,7 +326,10 @@ class Writer:
                 template = self._datetime_template(kind, name, value, when)
             if template is not None:
                 return template.replace(self._stand_in, self._digits(when))
-        identity = _identity(value)
+        return self._memoised(kind, name, value, _identity(value))
+
+    def _memoised(self, kind: str, name: str, value: Value, identity: Any) -> bytes:
+        """The whole line, written by icalendar once per identity (every time for None)."""
         if identity is None:
             return self._encode(kind, name, value)
         line = self._lines.get(
