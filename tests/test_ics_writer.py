@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,9 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sciatica_pipeline.exporters.ics import calendar_bytes, calendar_node
+from sciatica_pipeline.exporters.ics import calendar_bytes, calendar_node, session_description
 from sciatica_pipeline.exporters.ics import writer as ics_writer
-from sciatica_pipeline.exporters.ics.writer import Node, Value, to_bytes, to_component
+from sciatica_pipeline.exporters.ics.writer import (
+    Node,
+    Ready,
+    Shaped,
+    Value,
+    to_bytes,
+    to_component,
+)
 from sciatica_pipeline.model.content import Bundle
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
@@ -82,8 +90,11 @@ def test_a_patients_calendar_is_byte_for_byte_what_icalendar_writes(
     build_time = data.draw(
         st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2040, 1, 1), timezones=st.just(dt.UTC))
     )
-    node = calendar_node(bundle, schedule(bundle, patient), build_time, RUN_MEMO)
+    plan_schedule = schedule(bundle, patient)
+    node = calendar_node(bundle, plan_schedule, build_time, RUN_MEMO)
     assert to_bytes(node, RUN_MEMO) == reference(node)
+    # what the exporter writes: each event filled into a pattern made once a run
+    assert calendar_bytes(bundle, plan_schedule, build_time, RUN_MEMO) == reference(node)
 
 
 # Floating, UTC and zoned date-times: icalendar writes each differently.
@@ -278,3 +289,74 @@ def test_a_stand_in_icalendar_refuses_only_means_no_shortcut(
     start = dt.datetime(2027, 3, 8, 8, tzinfo=NEW_YORK)
     node = Node("VEVENT", (("UID", "abc@example.org"), ("DTSTART", start)))
     assert to_bytes(node, RUN_MEMO) == reference(node)
+
+
+def _shaped_event(values: tuple[Value, ...]) -> Node:
+    start, end, uid, description, until = values
+    return Node(
+        "VEVENT",
+        (
+            ("SUMMARY", "Back exercises"),
+            ("DTSTART", start),
+            ("DTEND", end),
+            ("DTSTAMP", BUILD),
+            ("UID", uid),
+            ("RRULE", (("FREQ", "DAILY"), ("UNTIL", until))),
+            ("DESCRIPTION", description),
+        ),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.tuples(
+        date_times | st.dates(),
+        date_times,
+        plain_texts | texts,
+        texts | plain_texts,
+        st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2090, 1, 1), timezones=st.just(dt.UTC)),
+    )
+)
+def test_a_component_filled_into_its_pattern_is_what_icalendar_writes(
+    values: tuple[Value, ...],
+) -> None:
+    # Any date-time, date, UID or text in the holes: a pattern is made once per kind of
+    # values and filled for every other; values no pattern can hold are written line by line.
+    alarm = Ready.of(icalendar.Alarm({"ACTION": "DISPLAY", "TRIGGER": dt.timedelta(minutes=-5)}))
+    item = Shaped(("test-event",), _shaped_event, values, (alarm,))
+    expected = reference(item.node())
+    assert ics_writer.Writer(RUN_MEMO).shaped(item) == expected
+    assert ics_writer.Writer(RUN_MEMO).shaped(item) == expected
+
+
+def test_a_pattern_icalendar_cannot_make_only_means_line_by_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    start = dt.datetime(2027, 3, 8, 8, tzinfo=NEW_YORK)
+    values: tuple[Value, ...] = (start, start, "abc@example.org", "Text, escaped", start)
+    item = Shaped(("refused",), _shaped_event, values)
+    monkeypatch.setattr(ics_writer.Writer, "_cut", lambda *args: None)
+    memo = Memo()
+    assert ics_writer.Writer(memo).shaped(item) == reference(item.node())
+    assert ics_writer.Writer(memo).shaped(item) == reference(item.node())
+
+
+def test_a_hand_made_schedule_gets_its_own_session_texts(bundle: Bundle) -> None:
+    # Session texts are memoised by plan, phase number and session: a schedule whose phase
+    # holds other exercises under the same numbers must not get the memoised text.
+    patient = Patient(
+        id="P-HAND",
+        plan="sciatica-plan",
+        start_date=dt.date(2027, 3, 1),
+        timezone="Europe/London",
+        session_times=(dt.time(8), dt.time(18)),
+    )
+    memo = Memo()
+    plan_schedule = schedule(bundle, patient)
+    series = plan_schedule.series[0]
+    fewer = replace(series, exercises=series.exercises[:1])
+    first = session_description(bundle, series, patient, memo)
+    other = session_description(bundle, fewer, patient, memo)
+    assert other == session_description(bundle, fewer, patient, Memo())
+    assert other != first
+    assert series.exercises[1].exercise.name not in other

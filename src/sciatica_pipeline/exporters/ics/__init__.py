@@ -16,7 +16,14 @@ from dataclasses import replace
 from typing import Any
 
 from sciatica_pipeline import __version__
-from sciatica_pipeline.exporters.ics.writer import Node, Ready, Value, to_bytes, to_component
+from sciatica_pipeline.exporters.ics.writer import (
+    Node,
+    Ready,
+    Shaped,
+    Value,
+    Writer,
+    to_component,
+)
 from sciatica_pipeline.exporters.ids import StableIds
 from sciatica_pipeline.exporters.region import distances, emergency_line, patient_region
 from sciatica_pipeline.exporters.wording import SEVERITY_HEADINGS, dosage_parts
@@ -119,13 +126,19 @@ def session_description(
     """The event text: the session's exercises with dosage, their precautions (each once),
     the red flags, the clinic's phone and the disclaimer."""
     # Memoised without the clinic's lines, which end the text: every patient on a plan in
-    # the same region shares the rest, whatever their clinic.
+    # the same region shares the rest, whatever their clinic. Looked up by numbers, as
+    # hashing the phase and its exercises cost more than the lookup; the entry keeps what the
+    # text was made from, which must be equal (one identical object, in a run's schedules).
     region = patient_region(patient)
-    key = ("session", patient.plan, series.phase, series.exercises, region)
-    body = _texts(memo).get(
-        key,
-        lambda: _session_text(bundle, patient.plan, series.phase, series.exercises, (), region),
-    )
+    phase, exercises = series.phase, series.exercises
+
+    def make() -> tuple[Phase, tuple[ScheduledExercise, ...], str]:
+        return phase, exercises, _session_text(bundle, patient.plan, phase, exercises, (), region)
+
+    key = ("session", patient.plan, phase.number, series.index, region)
+    made_from, made_with, body = _entries(memo).get(key, make)
+    if (made_from is not phase and made_from != phase) or made_with != exercises:
+        body = make()[2]  # another phase under the same numbers (a hand-made schedule)
     return _with_contact(body, patient)
 
 
@@ -137,6 +150,10 @@ def _with_contact(body: str, patient: Patient) -> str:
 
 def _texts(memo: Memo | None) -> Table[Any, str]:
     return (memo or Memo()).table("ics.texts", maxsize=TEXTS_SIZE)
+
+
+def _entries(memo: Memo | None) -> Table[Any, tuple[Phase, tuple[ScheduledExercise, ...], str]]:
+    return (memo or Memo()).table("ics.sessions", maxsize=TEXTS_SIZE)
 
 
 def _session_text(
@@ -266,6 +283,44 @@ def calendar_node(
     """The patient's whole calendar as data; `to_bytes` writes it, `to_component` turns it
     into icalendar objects. `memo` is the run's: texts, alarms and time zones that many
     patients share are made once."""
+    return calendar_shaped(bundle, schedule, build_time, memo).node()
+
+
+def _event(
+    summary: str,
+    stamp: dt.datetime,
+    sequence: int,
+    values: tuple[Value, ...],
+) -> Node:
+    """A private, non-blocking event: from its start, end, UID, description and, for a
+    session, the last start of its daily repeats (in UTC)."""
+    start, end, uid, description, *last = values
+    repeat: tuple[tuple[str, Value], ...] = (
+        (("RRULE", (("FREQ", "DAILY"), ("UNTIL", last[0]))),) if last else ()
+    )
+    return Node(
+        "VEVENT",
+        (
+            ("SUMMARY", summary),
+            ("DTSTART", start),
+            ("DTEND", end),
+            ("DTSTAMP", stamp),
+            ("UID", uid),
+            ("SEQUENCE", sequence),
+            *repeat,
+            ("CLASS", "PRIVATE"),
+            ("DESCRIPTION", description),
+            ("TRANSP", "TRANSPARENT"),
+        ),
+    )
+
+
+def calendar_shaped(
+    bundle: Bundle, schedule: Schedule, build_time: dt.datetime, memo: Memo | None = None
+) -> Shaped:
+    """The patient's calendar as components that differ from patient to patient only by
+    their date-times, UIDs and descriptions (`Shaped`): the writer makes each kind of event
+    once a run and fills in every patient's values. `calendar_node` is the same calendar."""
     memo = memo if memo is not None else Memo()
     # Alarms are the same for every patient with the same lead time: written once, whole.
     alarms: Table[tuple[str, int], Ready] = memo.table("ics.alarms", maxsize=ALARMS_SIZE)
@@ -281,44 +336,30 @@ def calendar_node(
     sequence = sequence_for(bundle.manifest.version)
     lead = patient.reminder_minutes
 
-    def event(
-        summary: str,
-        start: dt.datetime,
-        length: dt.timedelta,
-        uid: str,
-        description: str,
-        reminder: str,
-        *repeat: tuple[str, Value],
-    ) -> Node:
-        """A private, non-blocking event with the patient's reminder (sessions repeat)."""
-        properties: tuple[tuple[str, Value], ...] = (
-            ("SUMMARY", summary),
-            ("DTSTART", start),
-            ("DTEND", start + length),
-            ("DTSTAMP", stamp),
-            ("UID", uid),
-            ("SEQUENCE", sequence),
-            *repeat,
-            ("CLASS", "PRIVATE"),
-            ("DESCRIPTION", description),
-            ("TRANSP", "TRANSPARENT"),
-        )
+    def event(summary: str, reminder: str, *values: Value) -> Shaped:
+        """An event with the patient's reminder: its bytes depend on the summary, the stamp
+        and the sequence, besides its values and its alarm."""
         alarm = alarms.get((reminder, lead), lambda: Ready.of(to_component(_alarm(reminder, lead))))
-        return Node("VEVENT", properties, (alarm,))
+        return Shaped(
+            ("event", summary, stamp, sequence),
+            lambda v: _event(summary, stamp, sequence, v),
+            values,
+            (alarm,),
+        )
 
-    events: list[Node] = []
+    events: list[Shaped] = []
     for series in schedule.series:
         summary = f"Back exercises ({series.label})"
-        last = series.at(series.last_day).astimezone(dt.UTC)
+        start = series.start
         events.append(
             event(
                 summary,
-                series.start,
-                SESSION_LENGTH,
+                f"Time for your {summary.lower()}",
+                start,
+                start + SESSION_LENGTH,
                 uid(f"phase-{series.phase.number}", f"session-{series.index + 1}"),
                 session_description(bundle, series, patient, memo),
-                f"Time for your {summary.lower()}",
-                ("RRULE", (("FREQ", "DAILY"), ("UNTIL", last))),
+                series.at(series.last_day).astimezone(dt.UTC),
             )
         )
     # One event per checkpoint day, after the day's first session: its alarm goes off when
@@ -329,57 +370,68 @@ def calendar_node(
         days.setdefault(checkpoint.day, []).append(checkpoint)
     for group in days.values():
         summary = "Back exercises: " + "; ".join(c.checkpoint.title for c in group)
+        start = group[0].at + SESSION_LENGTH + dt.timedelta(minutes=lead)
         events.append(
             event(
                 summary,
-                group[0].at + SESSION_LENGTH + dt.timedelta(minutes=lead),
-                CHECKPOINT_LENGTH,
+                summary,
+                start,
+                start + CHECKPOINT_LENGTH,
                 uid("checkpoint", group[0].index + 1),
                 checkpoint_description(bundle, tuple(group), patient, memo),
-                summary,
             )
         )
     first_day = schedule.first_day
     events.insert(
         0,
-        Node(
-            "VEVENT",
+        Shaped(
+            ("first-day", stamp, sequence),
+            lambda v: _event(FIRST_DAY_SUMMARY, stamp, sequence, v),
             (
-                ("SUMMARY", FIRST_DAY_SUMMARY),
-                ("DTSTART", first_day),
-                ("DTEND", first_day + dt.timedelta(days=1)),
-                ("DTSTAMP", stamp),
-                ("UID", uid("first-day")),
-                ("SEQUENCE", sequence),
-                ("CLASS", "PRIVATE"),
-                ("DESCRIPTION", first_day_description(bundle, patient, memo)),
-                ("TRANSP", "TRANSPARENT"),
+                first_day,
+                first_day + dt.timedelta(days=1),
+                uid("first-day"),
+                first_day_description(bundle, patient, memo),
             ),
         ),
-    )
-    calendar = (
-        ("VERSION", "2.0"),
-        ("PRODID", PRODID),
-        ("CALSCALE", "GREGORIAN"),
-        ("NAME", CALENDAR_NAME),
-        ("X-WR-CALNAME", CALENDAR_NAME),
-        ("UID", uid("calendar")),
-        ("X-WR-TIMEZONE", patient.timezone),
     )
     # The VTIMEZONE comes before the events that use it.
     years = (patient.timezone, schedule.first_day.year, schedule.last_day.year)
     zone = zones.get(years, lambda: _vtimezone(*years))
-    return Node("VCALENDAR", calendar, (zone, *events))
+    return Shaped(
+        ("calendar", patient.timezone),
+        lambda v: _calendar(patient.timezone, v),
+        (uid("calendar"),),
+        (zone, *events),
+    )
+
+
+def _calendar(timezone: str, values: tuple[Value, ...]) -> Node:
+    """The VCALENDAR's own properties, from its UID."""
+    [uid] = values
+    return Node(
+        "VCALENDAR",
+        (
+            ("VERSION", "2.0"),
+            ("PRODID", PRODID),
+            ("CALSCALE", "GREGORIAN"),
+            ("NAME", CALENDAR_NAME),
+            ("X-WR-CALNAME", CALENDAR_NAME),
+            ("UID", uid),
+            ("X-WR-TIMEZONE", timezone),
+        ),
+    )
 
 
 def calendar_bytes(
     bundle: Bundle, schedule: Schedule, build_time: dt.datetime, memo: Memo | None = None
 ) -> bytes:
-    """The patient's whole calendar as RFC 5545 bytes (CRLF, folded, escaped).
+    """The patient's whole calendar as RFC 5545 bytes (CRLF, folded, escaped): the bytes
+    icalendar writes for `calendar_node`.
 
     :param memo: the run's memo (`context.memo`); without one nothing is reused."""
     memo = memo if memo is not None else Memo()
-    return to_bytes(calendar_node(bundle, schedule, build_time, memo), memo)
+    return Writer(memo).shaped(calendar_shaped(bundle, schedule, build_time, memo))
 
 
 class IcsCalendar(Exporter):

@@ -20,8 +20,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,6 +44,8 @@ MEMO_SIZE = 10_000
 DIGITS_SIZE = 4096
 #: How many (component, property, zone) date-time templates to keep.
 ZONED_SIZE = 1024
+#: How many component patterns (`Shaped`) to keep.
+PATTERNS_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,90 @@ class Ready:
     def of(cls, component: Any) -> Ready:
         """Wrap an icalendar component, serialising it once."""
         return cls(component, component.to_ical())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Shaped:
+    """A component whose bytes are the same for many calendars except for `values`: the
+    date-times, dates, UIDs and long texts of one calendar. `Writer.shaped` writes the
+    component once per `key` with stand-ins for the values (the pattern), then fills in each
+    calendar's own, which skips icalendar's per-line work for all but the values.
+
+    :param key: with the kinds of the values, everything that decides the other bytes of
+        the component (its kind, its fixed property values): two components with the same
+        key must differ in `values` alone.
+    :param build: the component, without children, from its values.
+    :param values: date-times, dates and texts, each the value of one property (or, for a
+        date-time, part of one: a recurrence rule's UNTIL, say).
+    :param children: its subcomponents, written after its properties.
+    """
+
+    key: Hashable
+    build: Callable[[tuple[Value, ...]], Node]
+    values: tuple[Value, ...]
+    children: tuple[Node | Ready | Shaped, ...] = ()
+
+    def node(self) -> Node:
+        """The component as a `Node` (for `to_component`, and the tests' reference)."""
+        children = tuple(c.node() if isinstance(c, Shaped) else c for c in self.children)
+        return replace(self.build(self.values), children=children)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    """A component's bytes cut at its values: `pieces[i]` comes before the value numbered
+    `order[i]`, the last piece after the last value; then the children, then `end`. A value
+    numbered in `lines` fills its whole property line (named there), written on its own."""
+
+    kind: str
+    pieces: tuple[bytes, ...]
+    order: tuple[int, ...]
+    lines: dict[int, str]
+    end: bytes
+
+
+def _hole(value: Value) -> Hashable | None:
+    """What fills a pattern's hole for this value, as part of the pattern's key: a zone's
+    identity for a date-time, "date", the length of a text written as it is (a UID), "text"
+    for any other text (its whole line is written on its own); None for other values."""
+    kind = type(value)
+    if kind is dt.datetime:
+        assert isinstance(value, dt.datetime)
+        return _zone_identity(value.tzinfo)
+    if kind is dt.date:
+        return "date"
+    if kind is str:
+        assert isinstance(value, str)
+        return len(value) if _VERBATIM.fullmatch(value) else "text"
+    return None
+
+
+# Each hole of a pattern gets a stand-in of its own, from two sets whose date-times fall in
+# winter and in summer; the years keep every stand-in's digits apart.
+_VERBATIM_LETTERS = ("QJKWVX", "ZYHGFB")
+_MAX_DATETIMES = 9
+
+
+def _hole_stand_in(value: Value, shape: Hashable, number: int, second: bool) -> Value | None:
+    """The stand-in for hole `number` of this shape, from the first or second set; None when
+    the pattern has too many holes of that kind."""
+    if isinstance(value, dt.datetime):
+        if number >= _MAX_DATETIMES:
+            return None
+        when = (
+            dt.datetime(2011 + number, 7, 8, 9, 10, 11)
+            if second
+            else dt.datetime(2001 + number, 1, 2, 3, 4, 5)
+        )
+        return when.replace(tzinfo=value.tzinfo)
+    if isinstance(value, dt.date):
+        if number >= _MAX_DATETIMES:
+            return None
+        return dt.date(2031 + number, 7, 8) if second else dt.date(2021 + number, 1, 2)
+    if isinstance(shape, int):
+        letters = _VERBATIM_LETTERS[second]
+        return letters[number] * shape if number < len(letters) else None
+    return f"{'ZX' if second else 'QJ'}TEXT{number}"
 
 
 def _component(kind: str) -> Any:
@@ -197,7 +283,7 @@ def _order(kind: str, names: tuple[str, ...]) -> tuple[int, ...]:
 class Writer:
     """Writes calendars, reusing the lines, templates and folds kept in a run's memo."""
 
-    __slots__ = ("_dates", "_folds", "_lines", "_stand_in", "_times", "_zoned")
+    __slots__ = ("_dates", "_folds", "_lines", "_patterns", "_stand_in", "_times", "_zoned")
 
     def __init__(self, memo: Memo | None = None) -> None:
         memo = memo if memo is not None else Memo()
@@ -209,6 +295,9 @@ class Writer:
         self._times: Table[dt.time, bytes] = memo.table("ics.times", maxsize=DIGITS_SIZE)
         self._zoned: Table[tuple[Any, ...], bytes | None] = memo.table(
             "ics.zoned", maxsize=ZONED_SIZE
+        )
+        self._patterns: Table[tuple[Any, ...], _Pattern | None] = memo.table(
+            "ics.patterns", maxsize=PATTERNS_SIZE
         )
         # The digits every date-time template holds, replaced by each value's own.
         self._stand_in = self._digits(_STAND_INS[0])
@@ -225,6 +314,127 @@ class Writer:
             parts.append(child.data if isinstance(child, Ready) else self.to_bytes(child))
         parts.append(end)
         return b"".join(parts)
+
+    def shaped(self, item: Shaped) -> bytes:
+        """The component's bytes: the same as `to_bytes(item.node())`, filled into the
+        pattern of `item.key` where one could be made (otherwise written line by line)."""
+        values = item.values
+        shapes = tuple(_hole(value) for value in values)
+        pattern = self._patterns.get_with((item.key, shapes), lambda _: self._pattern(item, shapes))
+        if pattern is None:
+            return self.to_bytes(item.node())
+        pieces, lines, kind = pattern.pieces, pattern.lines, pattern.kind
+        parts = []
+        for piece, number in zip(pieces[:-1], pattern.order, strict=True):
+            parts.append(piece)
+            name = lines.get(number)
+            value = values[number]
+            parts.append(
+                self._line(kind, name, value) if name is not None else self._hole_bytes(value)
+            )
+        parts.append(pieces[-1])
+        for child in item.children:
+            parts.append(
+                child.data
+                if isinstance(child, Ready)
+                else self.shaped(child)
+                if isinstance(child, Shaped)
+                else self.to_bytes(child)
+            )
+        parts.append(pattern.end)
+        return b"".join(parts)
+
+    def _hole_bytes(self, value: Value) -> bytes:
+        """A value as it stands in its line: a date-time's or a date's digits, a UID."""
+        if type(value) is dt.datetime:
+            assert isinstance(value, dt.datetime)
+            return self._digits(value)
+        if type(value) is dt.date:
+            assert isinstance(value, dt.date)
+            return self._dates.get_with(value, _date_digits)
+        assert isinstance(value, str)
+        return value.encode("ascii")
+
+    def _pattern(self, item: Shaped, shapes: tuple[Hashable, ...]) -> _Pattern | None:
+        """The pattern of `item`'s key, proven on two sets of stand-ins; None where a value
+        is not written as it is in its line (then the component is written line by line)."""
+        if None in shapes:
+            return None
+        sets = [
+            tuple(
+                _hole_stand_in(value, shape, number, second)
+                for number, (value, shape) in enumerate(zip(item.values, shapes, strict=True))
+            )
+            for second in (False, True)
+        ]
+        if any(None in stand_ins for stand_ins in sets):
+            return None
+        try:
+            first, second = (item.build(stand_ins) for stand_ins in sets)  # type: ignore[arg-type]
+            kind = first.kind
+            texts = {
+                number: name.upper()
+                for name, value in first.properties
+                for number, shape in enumerate(shapes)
+                if shape == "text" and value == sets[0][number]
+            }
+            if len(texts) != shapes.count("text"):  # a text inside another value
+                return None
+            made = self._cut(first, sets[0], texts)
+            if made is None:
+                return None
+            pieces, order, end = made
+            proof = self._cut(second, sets[1], texts)
+            if proof is None or proof[0] != pieces or proof[1] != order:
+                return None
+            # icalendar converts some date-times to UTC, which leaves the digits as they are
+            # only where the offset is zero: the date-times must also be written as given in
+            # a zone never at UTC (as `_template` checks for one line).
+            elsewhere = tuple(
+                stand_in.replace(tzinfo=ZoneInfo(_NEVER_UTC))
+                if isinstance(stand_in, dt.datetime)
+                else stand_in
+                for stand_in in sets[0]
+            )
+            written = self.to_bytes(replace(item.build(elsewhere), children=()))  # type: ignore[arg-type]
+            for stand_in in elsewhere:
+                if isinstance(stand_in, dt.datetime) and written.count(self._digits(stand_in)) != 1:
+                    return None
+        except Exception:  # a refused stand-in only means no shortcut, as for one line
+            return None
+        return _Pattern(kind, pieces, order, texts, end)
+
+    def _cut(
+        self, node: Node, stand_ins: tuple[Value | None, ...], texts: dict[int, str]
+    ) -> tuple[tuple[bytes, ...], tuple[int, ...], bytes] | None:
+        """The component's bytes (children left out) cut where each stand-in stands, which
+        must be exactly once; None otherwise."""
+        data = self.to_bytes(replace(node, children=()))
+        end = _frame(node.kind)[1]
+        if not data.endswith(end):
+            return None
+        data = data[: -len(end)]
+        found = []
+        for number, stand_in in enumerate(stand_ins):
+            assert stand_in is not None
+            name = texts.get(number)
+            marker = (
+                self._line(node.kind, name, stand_in)
+                if name is not None
+                else self._hole_bytes(stand_in)
+            )
+            if data.count(marker) != 1:
+                return None
+            found.append((data.index(marker), len(marker), number))
+        pieces, order, at = [], [], 0
+        for start, length, number in sorted(found):
+            if start < at:  # two stand-ins overlap
+                return None
+            pieces.append(data[at:start])
+            order.append(number)
+            at = start + length
+        pieces.append(data[at:])
+        return tuple(pieces), tuple(order), end
 
     def _encode(self, kind: str, name: str, value: Value) -> bytes:
         """One property as icalendar writes it in a component of this kind, CRLF included."""
