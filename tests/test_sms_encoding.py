@@ -18,6 +18,7 @@ from sciatica_pipeline.exporters.sms.encoding import (
     transliterate,
     ucs2_units,
 )
+from sciatica_pipeline.exporters.sms.merge import Filler, fill
 
 # The default alphabet of 3GPP TS 23.038 section 6.2.1, in code order 0x00-0x7F, typed from
 # the standard (0x1B, the escape to the extension table, is not a character).
@@ -137,3 +138,31 @@ def test_gsm7_text_is_left_alone(text: str) -> None:
 )
 def test_text_from_word_processors_becomes_gsm7(text: str) -> None:
     assert is_gsm7(transliterate(text))
+
+
+# Template text and merge values as they may come: plain GSM-7, extension characters (two
+# septets), braces that could make a new field, and characters GSM-7 lacks.
+_pieces = st.text(st.sampled_from("ab {}€^é中\n"), max_size=12) | st.sampled_from(
+    ["Emergency? Call {emergency_number} now", "Hi {first_name}", "{clinic_phone}"]
+)
+_fields = st.sampled_from(["{first_name}", "{clinic_name}", "{clinic_phone}", "{emergency_number}"])
+_templates = st.lists(_pieces | _fields, max_size=30).map("".join)
+_values = st.fixed_dictionaries(
+    {
+        "first_name": st.text(st.sampled_from("Ana {}€é中"), max_size=8),
+        "clinic_name": st.text(st.sampled_from("Clinic &[]"), max_size=40),
+        "clinic_phone": st.text(st.sampled_from("+0123 ()"), max_size=20),
+        "emergency_number": st.sampled_from(["", "911", "999", "112"]),
+    }
+)
+
+
+@given(_templates, _values)
+def test_a_filled_message_counts_as_the_whole_text_counts(
+    template: str, values: dict[str, str]
+) -> None:
+    # The filler counts a message from its template's septets and its values' (each counted
+    # once a patient): always what counting the filled text gives.
+    body, size = Filler(values).fill(template)
+    assert body == fill(template, values)
+    assert size == count(body)

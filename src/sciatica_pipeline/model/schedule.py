@@ -104,8 +104,7 @@ class Schedule:
 def local_datetime(day: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     """`time` on `day` in `zone`. A time skipped by a daylight-saving change moves forward
     by the size of the gap, as calendar apps do."""
-    naive = dt.datetime.combine(day, time)
-    aware = naive.replace(tzinfo=zone)
+    aware = dt.datetime.combine(day, time, zone)  # several times faster than replace()
     return aware.astimezone(dt.UTC).astimezone(zone)
 
 

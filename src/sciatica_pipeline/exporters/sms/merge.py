@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sciatica_pipeline.exporters.sms.encoding import septets, transliterate
+from sciatica_pipeline.exporters.sms.encoding import (
+    GSM7_SINGLE,
+    SmsCount,
+    count,
+    septets,
+    transliterate,
+)
 
 if TYPE_CHECKING:
     from sciatica_pipeline.model.patient import Patient
@@ -82,6 +89,59 @@ def fill(template: str, values: dict[str, str]) -> str:
     for name in FIELDS:
         template = template.replace("{" + name + "}", values[name])
     return template
+
+
+#: How a template counts once its fields are filled: the septets of its own text and how
+#: often each field appears (`FIELDS` order); None when its text is not all GSM-7.
+TemplateCount = tuple[int, tuple[int, ...]] | None
+
+
+@lru_cache(maxsize=4096)
+def template_count(template: str, emergency_number: bool) -> TemplateCount:
+    """How `template` counts when filled (with or without an emergency number to call)."""
+    if not emergency_number:
+        template = template.replace(EMERGENCY_CALL, NO_EMERGENCY_NUMBER)
+    fields = tuple(template.count("{" + name + "}") for name in FIELDS)
+    for name in FIELDS:
+        template = template.replace("{" + name + "}", "")
+    units = septets(template)
+    return None if units is None else (units, fields)
+
+
+@lru_cache(maxsize=GSM7_SINGLE + 1)
+def _one_segment(units: int) -> SmsCount:
+    return SmsCount("GSM-7", units, 1)
+
+
+class Filler:
+    """One patient's values, filling templates and counting what they make.
+
+    A filled message counts as its template's own septets plus its values' (each counted once
+    a patient), which spares counting every message whole: the same counts as `count(fill(
+    template, values))`. Values that could change that sum (a brace, which could make a new
+    field; a character GSM-7 lacks) send every message to `count` instead."""
+
+    __slots__ = ("_number", "_units", "values")
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self._number = bool(values.get("emergency_number"))
+        units = [septets(values[name]) for name in FIELDS]
+        plain = all(u is not None for u in units) and not any(
+            "{" in v or "}" in v for v in values.values()
+        )
+        self._units = tuple(u or 0 for u in units) if plain else None
+
+    def fill(self, template: str) -> tuple[str, SmsCount]:
+        """The message, and how it counts."""
+        body = fill(template, self.values)
+        shape = template_count(template, self._number) if self._units is not None else None
+        if shape is None or self._units is None:
+            return body, count(body)
+        units, fields = shape
+        for times, size in zip(fields, self._units, strict=True):
+            units += times * size
+        return body, (_one_segment(units) if units <= GSM7_SINGLE else count(body))
 
 
 def _clean(text: str) -> str:

@@ -72,6 +72,17 @@ class PlanSequence:
     plan: Plan
     messages: tuple[Message, ...]
     left_out: tuple[str, ...]
+    #: The messages grouped by the plan day they go out on (day 0 is the first), in order.
+    by_day: tuple[tuple[int, tuple[Message, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        days: dict[int, list[Message]] = {}
+        for message in self.messages:
+            days.setdefault(message.slot.day, []).append(message)
+        grouped = tuple((day, tuple(group)) for day, group in days.items())
+        object.__setattr__(self, "by_day", grouped)
 
 
 def weekly_slots(max_per_day: int, max_per_week: int, sessions_per_day: int) -> tuple[Slot, ...]:

@@ -75,7 +75,7 @@ def send_times(
     messages that land on the same minute are spread a minute apart, inside the window.
     """
     clock = send_clock(tuple(sessions), lead_minutes, window)
-    return [_in_window(day, time, window, zone) for time in clock]
+    return [send_at(day, time, window, zone) for time in clock]
 
 
 @lru_cache(maxsize=1024)
@@ -93,9 +93,10 @@ def send_clock(
     return tuple(_time(m) for m in minutes)
 
 
-def _in_window(day: dt.date, time: dt.time, window: Window, zone: ZoneInfo) -> dt.datetime:
-    """`time` on `day` in `zone`; a time skipped by a daylight-saving change moves forward by
-    the gap, or back before it if moving forward would leave the window."""
+def send_at(day: dt.date, time: dt.time, window: Window, zone: ZoneInfo) -> dt.datetime:
+    """One send time of `send_times`: `time` (from `send_clock`) on `day` in `zone`; a time
+    skipped by a daylight-saving change moves forward by the gap, or back before it if moving
+    forward would leave the window."""
     moment = local_datetime(day, time, zone)
     if not window.holds(moment):
         shift = dt.datetime.combine(day, moment.time()) - dt.datetime.combine(day, time)
