@@ -10,6 +10,9 @@ a piece decide where it ends: a piece of an earlier line is reused when both lin
 to two characters past it. icalendar folds the rest, from the first piece that cannot be
 reused, exactly as it would have continued.
 
+A line of one-octet characters (nearly every line we write) is folded by slices instead,
+by icalendar's rule: faster still, and with nothing to keep.
+
 The tests compare every fold with icalendar's own fold of the whole line.
 """
 
@@ -32,12 +35,40 @@ BEGINNINGS = 512
 SEPARATOR = "\r\n "
 
 
+#: icalendar's limit: a piece ends before the character that would bring it to this many
+#: octets.
+LIMIT = 75
+#: What icalendar keeps from ending a piece: the start of an escape (TEXT's backslash, RFC
+#: 6868's caret), moved to the next piece instead.
+_ESCAPES = "\\^"
+
+
 def _icalendar_pieces(line: str) -> list[str]:
+    """The pieces icalendar folds `line` into (`Contentline(line).to_ical()`, split)."""
+    if line.isascii():
+        return _ascii_pieces(line)
     from icalendar.parser import Contentline
 
     content_line: Any = Contentline
     folded: bytes = content_line(line).to_ical()
     return folded.decode("utf-8").split(SEPARATOR)
+
+
+def _ascii_pieces(line: str) -> list[str]:
+    """icalendar's fold (`icalendar.parser.string._foldline`) of a line of one-octet
+    characters, by slices instead of character by character: every piece holds LIMIT - 1
+    characters, one fewer where the last would be an escape's start. The tests hold it to
+    icalendar's own fold of any such line."""
+    pieces = []
+    start, most = 0, LIMIT - 1
+    while len(line) - start > most:
+        end = start + most
+        if line[end - 1] in _ESCAPES:
+            end -= 1
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
+    return pieces
 
 
 def _agreeing(a: str, b: str) -> int:
@@ -60,7 +91,9 @@ def fold(line: str, family: Hashable, recent_lines: Table[Any, Any] | None = Non
     table (at most BEGINNINGS beginnings) that keeps the recent lines of each beginning;
     without one, nothing is reused.
     """
-    if len(line) < REUSE_FROM or recent_lines is None:
+    if len(line) < REUSE_FROM or recent_lines is None or line.isascii():
+        # A line of one-octet characters is folded by slices, faster than finding a line
+        # to reuse pieces of.
         return SEPARATOR.join(_icalendar_pieces(line)).encode("utf-8")
     recent: deque[tuple[str, tuple[str, ...]]] = recent_lines.get(
         (family, line[:REUSE_FROM]), lambda: deque(maxlen=RECENT)
