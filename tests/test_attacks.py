@@ -9,6 +9,7 @@ that must still be written).
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -736,3 +737,51 @@ def test_a_run_in_this_process_leaves_no_spool_file_open(run: Run, tmp_path: Pat
         args = ["patients", str(example), "--content", str(CONTENT), "--out", str(out)]
         assert run(*args, "-f", "csv", "-f", "fhir", "--jobs", "1").exit_code == 0
     assert spool_files() == []
+
+
+SLOW_FOR_ONE = """
+import time
+from sciatica_pipeline import Artifact, Exporter, hookimpl
+
+
+class SlowForOne(Exporter):
+    name = "slow-for-one"
+    description = "Never finishes for patient P-SLOW."
+    scopes = frozenset({"patient"})
+
+    def render_patient(self, context):
+        while context.patient.id == "P-SLOW":
+            time.sleep(0.01)
+        yield Artifact("note.txt", b"done", patient_facing=False)
+
+
+@hookimpl
+def register_exporters(register):
+    register(SlowForOne())
+"""
+
+
+def test_a_patients_render_is_bounded_in_time_and_the_run_goes_on(run: Run, tmp_path: Path) -> None:
+    # Every format of a patient shares one alarm handler; each render has its own time, and
+    # the handler that was there before the run is back after it.
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "slow.py").write_text(SLOW_FOR_ONE)
+    source = tmp_path / "patients.csv"
+    source.write_text(
+        HEADER
+        + "P-SLOW,sciatica-plan,2027-03-08,Europe/London,08:00;18:00,,,,\n"
+        + "P-FAST,sciatica-plan,2027-03-08,Europe/London,08:00;18:00,,,,\n"
+    )
+    out = tmp_path / "out"
+    before = signal.getsignal(signal.SIGALRM)
+    result = run(
+        "--plugins-dir", str(plugins), "--render-timeout", "0.5", "patients", str(source),
+        "--content", str(CONTENT), "--out", str(out), "-f", "slow-for-one", "-f", "ics", "-j", "1",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "patient P-SLOW: the slow-for-one exporter (plugin slow) failed" in result.stderr
+    assert "it took longer than 0.5 seconds" in result.stderr
+    assert (out / "P-SLOW" / "ics" / "reminders.ics").exists()
+    assert (out / "P-FAST" / "slow-for-one" / "note.txt").read_bytes() == b"done"
+    assert signal.getsignal(signal.SIGALRM) == before

@@ -33,7 +33,7 @@ from sciatica_pipeline.plugins.exporter import (
 from sciatica_pipeline.plugins.manager import PLUGIN_FAILURES
 from sciatica_pipeline.run import pool
 from sciatica_pipeline.run.build import ExportError, artifact_problem
-from sciatica_pipeline.run.limits import Limits, time_limit
+from sciatica_pipeline.run.limits import Limits, RenderTimer
 from sciatica_pipeline.run.memo import Memo
 from sciatica_pipeline.run.runfiles import RUN_FOLDER, RunFiles
 from sciatica_pipeline.run.selection import Selection
@@ -141,64 +141,65 @@ def render_patient(run: PatientRun, patient: Patient) -> Outcome:
     spool_error: str | None = None
     skipped: list[str] = []
     failed: list[str] = []
-    for exporter, plugin in run.exporters:
-        name = exporter.name
-        context = PatientContext(
-            bundle,
-            patient,
-            plan_schedule,
-            run.build_time,
-            run.selection.options_for(name),
-            run.memo(name),
-        )
-        skip_note = None
-        if serves(exporter, "patient"):
-            try:
-                with time_limit(run.limits.render_seconds):
-                    artifacts = tuple(exporter.render_patient(context))
-            except SkipPatient as skip:
-                skip_note = f"no {name}: {scrub(str(skip), patient)}"
-                artifacts = ()
-            except PLUGIN_FAILURES as exc:
-                failed.append(
-                    f"the {name} exporter (plugin {plugin}) failed: {failure_detail(exc, patient)}"
-                )
-                artifacts = None
-            if artifacts is not None:
-                problem = artifact_problem(artifacts, run.limits.file_bytes)
-                if problem:
-                    failed.append(f"the {name} exporter (plugin {plugin}) failed: {problem}")
-                else:
-                    files[name] = {a.path: a.data for a in artifacts}
-        else:
-            files[name] = {}  # a run-level format keeps no copy in the patient's folder
-        if serves(exporter, "run"):
-            try:
-                with time_limit(run.limits.render_seconds):
-                    own = tuple(exporter.render_run(context))
-            except SkipPatient as skip:
-                skip_note = skip_note or f"no {name}: {scrub(str(skip), patient)}"
-                own = ()
-            except PLUGIN_FAILURES as exc:
-                detail = failure_detail(exc, patient)
-                failed.append(f"the {name} exporter (plugin {plugin}) failed: {detail}")
-                own = ()
-            if any(isinstance(part, Spooled) for part in own):
-                # Only this process makes spool references: one from a plugin could point
-                # anywhere, another patient's bytes or a file outside the run.
-                failed.append(
-                    f"the {name} exporter (plugin {plugin}) failed: render_run() returned "
-                    "Spooled, not a RunPart of bytes"
-                )
-            elif own:
+    # One alarm handler for the patient's renders; each render sets the timer.
+    with RenderTimer(run.limits.render_seconds) as timer:
+        for exporter, plugin in run.exporters:
+            name = exporter.name
+            context = PatientContext(
+                bundle,
+                patient,
+                plan_schedule,
+                run.build_time,
+                run.selection.options_for(name),
+                run.memo(name),
+            )
+            skip_note = None
+            if serves(exporter, "patient"):
                 try:
-                    parts.append((name, _spooled(run, name, own)))
-                except OSError as exc:
-                    # The run files would miss this patient: the run stops, as it does when
-                    # the main process cannot write them.
-                    spool_error = os_error_message(run.out_dir / RUN_FOLDER, exc)
-        if skip_note:
-            skipped.append(skip_note)
+                    with timer.render:
+                        artifacts = tuple(exporter.render_patient(context))
+                except SkipPatient as skip:
+                    skip_note = f"no {name}: {scrub(str(skip), patient)}"
+                    artifacts = ()
+                except PLUGIN_FAILURES as exc:
+                    detail = failure_detail(exc, patient)
+                    failed.append(f"the {name} exporter (plugin {plugin}) failed: {detail}")
+                    artifacts = None
+                if artifacts is not None:
+                    problem = artifact_problem(artifacts, run.limits.file_bytes)
+                    if problem:
+                        failed.append(f"the {name} exporter (plugin {plugin}) failed: {problem}")
+                    else:
+                        files[name] = {a.path: a.data for a in artifacts}
+            else:
+                files[name] = {}  # a run-level format keeps no copy in the patient's folder
+            if serves(exporter, "run"):
+                try:
+                    with timer.render:
+                        own = tuple(exporter.render_run(context))
+                except SkipPatient as skip:
+                    skip_note = skip_note or f"no {name}: {scrub(str(skip), patient)}"
+                    own = ()
+                except PLUGIN_FAILURES as exc:
+                    detail = failure_detail(exc, patient)
+                    failed.append(f"the {name} exporter (plugin {plugin}) failed: {detail}")
+                    own = ()
+                if any(isinstance(part, Spooled) for part in own):
+                    # Only this process makes spool references: one from a plugin could point
+                    # anywhere, another patient's bytes or a file outside the run.
+                    failed.append(
+                        f"the {name} exporter (plugin {plugin}) failed: render_run() returned "
+                        "Spooled, not a RunPart of bytes"
+                    )
+                elif own:
+                    try:
+                        parts.append((name, _spooled(run, name, own)))
+                    except OSError as exc:
+                        # The run files would miss this patient: the run stops, as it does when
+                        # the main process cannot write them.
+                        spool_error = os_error_message(run.out_dir / RUN_FOLDER, exc)
+            if skip_note:
+                skipped.append(skip_note)
     folder = run.out_dir / patient.id
     written = sum(len(f) for f in files.values())
     try:
