@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sciatica_pipeline.model.content import Bundle, Checkpoint, Dosage, Exercise, Phase, Plan
@@ -137,22 +139,55 @@ def due_in_session(
     )
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Same:
+    """A cache key that is one object itself, not any equal one: hashing a bundle or a phase
+    by value walks all of it. The key holds the object, so its id is not reused meanwhile."""
+
+    value: object
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+
+@lru_cache(maxsize=64)
+def _phase_sessions(
+    bundle: _Same, phase: _Same, sessions: int
+) -> tuple[tuple[dt.timedelta, dt.timedelta], tuple[tuple[ScheduledExercise, ...], ...]]:
+    """What a phase is for every patient with this many sessions a day: its first and last
+    day from the plan's start, and each session's exercises (the same objects for every
+    patient, so what is keyed by them is found at once)."""
+    content, stage = cast(Bundle, bundle.value), cast(Phase, phase.value)
+    exercises = tuple(
+        ScheduledExercise(content.exercises[rx.exercise], content.dosage_in(rx))
+        for rx in stage.exercises
+    )
+    days = (
+        dt.timedelta(weeks=stage.week_from - 1),
+        dt.timedelta(weeks=stage.week_to, days=-1),
+    )
+    return days, tuple(due_in_session(exercises, index) for index in range(sessions))
+
+
 def schedule(bundle: Bundle, patient: Patient) -> Schedule:
     """The patient's dated sessions, phase by phase, and checkpoints."""
     plan = bundle.plans[patient.plan]
     zone = patient.zone
-    labels = session_labels(patient.session_times)
+    times = patient.session_times
+    labels = session_labels(times)
+    content = _Same(bundle)
     series = []
     for phase in plan.phases:
-        first, last = phase_days(patient.start_date, phase)
-        exercises = tuple(
-            ScheduledExercise(bundle.exercises[rx.exercise], bundle.dosage_in(rx))
-            for rx in phase.exercises
-        )
-        for index, (time, label) in enumerate(zip(patient.session_times, labels, strict=True)):
-            due = due_in_session(exercises, index)
-            if due:
-                series.append(SessionSeries(phase, index, label, time, first, last, due, zone))
+        (first, last), due = _phase_sessions(content, _Same(phase), len(times))
+        first_day, last_day = patient.start_date + first, patient.start_date + last
+        for index, (time, label) in enumerate(zip(times, labels, strict=True)):
+            if due[index]:
+                series.append(
+                    SessionSeries(phase, index, label, time, first_day, last_day, due[index], zone)
+                )
     checkpoints = []
     for index, checkpoint in enumerate(plan.checkpoints):
         day = patient.start_date + dt.timedelta(weeks=checkpoint.after_week, days=-1)
