@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sciatica_pipeline.exporters.sms.encoding import (
@@ -143,13 +143,15 @@ def test_text_from_word_processors_becomes_gsm7(text: str) -> None:
 # Template text and merge values as they may come: plain GSM-7, extension characters (two
 # septets), braces that could make a new field, and characters GSM-7 lacks.
 _pieces = st.text(st.sampled_from("ab {}€^é中\n"), max_size=12) | st.sampled_from(
-    ["Emergency? Call {emergency_number} now", "Hi {first_name}", "{clinic_phone}"]
+    ["Emergency? Call {emergency_number} now", "Hi {first_name}", "{clinic_phone}", "{clinic_"]
 )
 _fields = st.sampled_from(["{first_name}", "{clinic_name}", "{clinic_phone}", "{emergency_number}"])
 _templates = st.lists(_pieces | _fields, max_size=30).map("".join)
 _values = st.fixed_dictionaries(
     {
-        "first_name": st.text(st.sampled_from("Ana {}€é中"), max_size=8),
+        # "name}" after "{clinic_" in a template spells another field once filled in
+        "first_name": st.text(st.sampled_from("Ana {}€é中"), max_size=8)
+        | st.sampled_from(["name}", "name", "phone}"]),
         "clinic_name": st.text(st.sampled_from("Clinic &[]"), max_size=40),
         "clinic_phone": st.text(st.sampled_from("+0123 ()"), max_size=20),
         "emergency_number": st.sampled_from(["", "911", "999", "112"]),
@@ -158,6 +160,10 @@ _values = st.fixed_dictionaries(
 
 
 @given(_templates, _values)
+@example(  # the first name completes a field name that `fill` then fills too
+    "Call {clinic_{first_name}} now",
+    {"first_name": "name", "clinic_name": "Spine", "clinic_phone": "0", "emergency_number": ""},
+)
 def test_a_filled_message_counts_as_the_whole_text_counts(
     template: str, values: dict[str, str]
 ) -> None:

@@ -91,21 +91,27 @@ def fill(template: str, values: dict[str, str]) -> str:
     return template
 
 
-#: How a template counts once its fields are filled: the septets of its own text and how
-#: often each field appears (`FIELDS` order); None when its text is not all GSM-7.
-TemplateCount = tuple[int, tuple[int, ...]] | None
+#: A template cut at its merge fields: the septets of its own text, the text between the
+#: fields, and which field (by its place in `FIELDS`) fills each gap.
+TemplateParts = tuple[int, tuple[str, ...], tuple[int, ...]]
+
+_FIELD = re.compile("|".join(re.escape("{" + name + "}") for name in FIELDS))
 
 
 @lru_cache(maxsize=4096)
-def template_count(template: str, emergency_number: bool) -> TemplateCount:
-    """How `template` counts when filled (with or without an emergency number to call)."""
+def template_parts(template: str, emergency_number: bool) -> TemplateParts | None:
+    """`template` cut at its fields, as `fill` fills it (with or without an emergency number
+    to call); None when its own text holds a brace or a character GSM-7 lacks, where only
+    `fill` and `count` give the message and its count."""
     if not emergency_number:
         template = template.replace(EMERGENCY_CALL, NO_EMERGENCY_NUMBER)
-    fields = tuple(template.count("{" + name + "}") for name in FIELDS)
-    for name in FIELDS:
-        template = template.replace("{" + name + "}", "")
-    units = septets(template)
-    return None if units is None else (units, fields)
+    pieces = tuple(_FIELD.split(template))
+    text = "".join(pieces)
+    units = septets(text)
+    if units is None or "{" in text or "}" in text:
+        return None
+    order = tuple(FIELDS.index(match.group()[1:-1]) for match in _FIELD.finditer(template))
+    return units, pieces, order
 
 
 @lru_cache(maxsize=GSM7_SINGLE + 1)
@@ -116,31 +122,39 @@ def _one_segment(units: int) -> SmsCount:
 class Filler:
     """One patient's values, filling templates and counting what they make.
 
-    A filled message counts as its template's own septets plus its values' (each counted once
-    a patient), which spares counting every message whole: the same counts as `count(fill(
-    template, values))`. Values that could change that sum (a brace, which could make a new
-    field; a character GSM-7 lacks) send every message to `count` instead."""
+    A message is its template's pieces with the values between them, and counts as the
+    pieces' septets plus the values' (each counted once a patient): the same message and count
+    as `fill` and `count` give, without replacing and counting the whole text every time.
+    Where braces or characters GSM-7 lacks could make those differ (a value that completes a
+    field name, say), `fill` and `count` are used instead."""
 
-    __slots__ = ("_number", "_units", "values")
+    __slots__ = ("_number", "_units", "_values", "values")
 
     def __init__(self, values: dict[str, str]) -> None:
         self.values = values
         self._number = bool(values.get("emergency_number"))
-        units = [septets(values[name]) for name in FIELDS]
+        self._values = tuple(values[name] for name in FIELDS)
+        units = [septets(value) for value in self._values]
         plain = all(u is not None for u in units) and not any(
-            "{" in v or "}" in v for v in values.values()
+            "{" in v or "}" in v for v in self._values
         )
-        self._units = tuple(u or 0 for u in units) if plain else None
+        self._units: tuple[int, ...] | None = tuple(u or 0 for u in units) if plain else None
 
     def fill(self, template: str) -> tuple[str, SmsCount]:
         """The message, and how it counts."""
-        body = fill(template, self.values)
-        shape = template_count(template, self._number) if self._units is not None else None
-        if shape is None or self._units is None:
+        sizes = self._units
+        parts = template_parts(template, self._number) if sizes is not None else None
+        if parts is None or sizes is None:
+            body = fill(template, self.values)
             return body, count(body)
-        units, fields = shape
-        for times, size in zip(fields, self._units, strict=True):
-            units += times * size
+        units, pieces, order = parts
+        values = self._values
+        out = [pieces[0]]
+        for field, piece in zip(order, pieces[1:], strict=True):
+            out.append(values[field])
+            out.append(piece)
+            units += sizes[field]
+        body = "".join(out)
         return body, (_one_segment(units) if units <= GSM7_SINGLE else count(body))
 
 
