@@ -509,6 +509,7 @@ def test_an_ordered_run_file_sorted_on_disk_is_the_one_sorted_in_memory(
     args = ["patients", str(example), "--content", str(CONTENT), "-f", "sms", "--jobs", "1"]
     assert run(*args, "--out", str(tmp_path / "memory")).exit_code == 0
     monkeypatch.setattr(runfiles, "SPILL_PARTS", 7)  # 144 messages: 21 sorted runs on disk
+    monkeypatch.setattr(runfiles, "SPILL_CHUNK", 3)  # each in pickled chunks of 3, 3 and 1
     assert run(*args, "--out", str(tmp_path / "disk")).exit_code == 0
     memory = (tmp_path / "memory" / "_run" / "sms" / "gateway.csv").read_bytes()
     disk = (tmp_path / "disk" / "_run" / "sms" / "gateway.csv").read_bytes()

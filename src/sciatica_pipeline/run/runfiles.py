@@ -36,6 +36,8 @@ RUN_FOLDER = "_run"
 
 #: How many parts of an ordered file are sorted in memory before they go to disk.
 SPILL_PARTS = 20_000
+#: How many sorted parts go to disk in one piece, and come back in one.
+SPILL_CHUNK = 512
 
 #: (key, patient's place in the run, part's place among the patient's) -> data.
 _Entry = tuple[str, int, int, bytes]
@@ -59,8 +61,12 @@ class _Ordered:
         self.batch.sort()
         path = self.folder / f"run-{len(self.runs)}.bin"
         with _private(path) as handle:  # mobile numbers and message texts
-            for entry in self.batch:
-                pickle.dump(entry, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            # In chunks: one pickle a part cost more than the part; a chunk is still small
+            # beside a batch, so reading the runs back stays in flat memory.
+            batch = self.batch
+            for start in range(0, len(batch), SPILL_CHUNK):
+                chunk = batch[start : start + SPILL_CHUNK]
+                pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
         self.runs.append(path)
         self.batch = []
 
@@ -74,10 +80,10 @@ def _read_run(path: Path) -> Iterator[_Entry]:
     with path.open("rb") as handle:
         while True:
             try:
-                entry: _Entry = pickle.load(handle)
+                chunk: list[_Entry] = pickle.load(handle)
             except EOFError:
                 return
-            yield entry
+            yield from chunk
 
 
 class RunFiles:
