@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sciatica_pipeline.run.memo import Memo, Table
+from sciatica_pipeline.run.memo import Memo, Same, Table
 
 
 @given(keys=st.lists(st.integers(min_value=0, max_value=20), max_size=200))
@@ -52,3 +52,12 @@ def test_a_memo_hands_back_the_same_table_by_name() -> None:
     memo = Memo()
     assert memo.table("lines", maxsize=3) is memo.table("lines", maxsize=3)
     assert memo.once("k", lambda: [1]) is memo.once("k", lambda: [2])
+
+
+def test_a_same_key_is_one_object_not_any_equal_one() -> None:
+    table: Table[Same, str] = Table(4)
+    first, equal = [1, 2], [1, 2]
+    assert table.get(Same(first), lambda: "first") == "first"
+    assert table.get(Same(first), lambda: "again") == "first"
+    assert table.get(Same(equal), lambda: "equal") == "equal"
+    assert Same(first) != first and Same(first) == Same(first)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sciatica_pipeline.model.content import Bundle, Checkpoint, Dosage, Exercise, Phase, Plan
 from sciatica_pipeline.model.patient import Patient
+from sciatica_pipeline.run.memo import Same
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,23 +140,9 @@ def due_in_session(
     )
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class _Same:
-    """A cache key that is one object itself, not any equal one: hashing a bundle or a phase
-    by value walks all of it. The key holds the object, so its id is not reused meanwhile."""
-
-    value: object
-
-    def __hash__(self) -> int:
-        return id(self.value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.value is self.value
-
-
 @lru_cache(maxsize=64)
 def _phase_sessions(
-    bundle: _Same, phase: _Same, sessions: int
+    bundle: Same, phase: Same, sessions: int
 ) -> tuple[tuple[dt.timedelta, dt.timedelta], tuple[tuple[ScheduledExercise, ...], ...]]:
     """What a phase is for every patient with this many sessions a day: its first and last
     day from the plan's start, and each session's exercises (the same objects for every
@@ -178,10 +165,10 @@ def schedule(bundle: Bundle, patient: Patient) -> Schedule:
     zone = patient.zone
     times = patient.session_times
     labels = session_labels(times)
-    content = _Same(bundle)
+    content = Same(bundle)
     series = []
     for phase in plan.phases:
-        (first, last), due = _phase_sessions(content, _Same(phase), len(times))
+        (first, last), due = _phase_sessions(content, Same(phase), len(times))
         first_day, last_day = patient.start_date + first, patient.start_date + last
         for index, (time, label) in enumerate(zip(times, labels, strict=True)):
             if due[index]:

@@ -17,6 +17,23 @@ V = TypeVar("V")
 T = TypeVar("T")
 
 
+class Same:
+    """A memo key that is one object itself, not any equal one: for values whose hash walks
+    all of them (a bundle, a phase, a patient). The key holds the object, so its id is not
+    reused while the key lives."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.value is self.value
+
+
 class Table(Generic[K, V]):
     """A bounded memo table. When it is full it is emptied and fills again: for values that
     vary from patient to patient (texts per clinic, calendar lines), where keeping the

@@ -36,8 +36,10 @@ from sciatica_pipeline.plugins.exporter import (
     RunContext,
     RunFile,
     RunPart,
+    SkipPatient,
 )
 from sciatica_pipeline.plugins.hookspecs import hookimpl
+from sciatica_pipeline.run.memo import Same
 
 if TYPE_CHECKING:
     from sciatica_pipeline.inputs.validation import ContentCheck
@@ -172,12 +174,20 @@ def _options(context: PatientContext) -> SmsOptions:
 
 
 def _outgoing(context: PatientContext, options: SmsOptions) -> list[Outgoing]:
-    """The patient's messages, made once for the patient's file and the gateway's lines."""
+    """The patient's messages, made once for the patient's file and the gateway's lines
+    (and why there are none, once too). Looked up by the patient and options objects the run
+    hands both hooks, as hashing a patient by value cost more than the lookup."""
+
+    def attempt() -> list[Outgoing] | SkipPatient:
+        try:
+            return outgoing(context.bundle, context.patient, options, context.memo)
+        except SkipPatient as skip:
+            return skip
+
     recent = context.memo.table("outgoing", maxsize=4)
-    key = (context.patient, options)
-    made: list[Outgoing] = recent.get(
-        key, lambda: outgoing(context.bundle, context.patient, options, context.memo)
-    )
+    made: list[Outgoing] | SkipPatient = recent.get((Same(context.patient), Same(options)), attempt)
+    if isinstance(made, SkipPatient):
+        raise SkipPatient(str(made))
     return made
 
 
