@@ -221,16 +221,16 @@ def outgoing(
             "no session starts late enough in the sending window for a message to go out before it"
         )
     # The session each slot's message goes before, and each day's send clock: the same for
-    # every day whose messages go before the same sessions.
+    # every day whose messages have the same slots.
     session_of = [patient.session_times[c or 0] for c in chosen]
     lead, window, start = patient.reminder_minutes, options.window, patient.start_date
-    clocks: dict[tuple[dt.time, ...], tuple[dt.time, ...]] = {}
-    for day, messages in checked.sequence.by_day:
-        date = start + dt.timedelta(days=day)
-        sessions = tuple(sorted(session_of[m.slot.session] for m in messages))
-        clock = clocks.get(sessions)
+    clocks: dict[tuple[int, ...], tuple[dt.time, ...]] = {}
+    for offset, messages, slots in checked.sequence.by_day:
+        date = start + offset
+        clock = clocks.get(slots)
         if clock is None:
-            clock = clocks[sessions] = send_clock(sessions, lead, window)
+            sessions = tuple(sorted(session_of[slot] for slot in slots))
+            clock = clocks[slots] = send_clock(sessions, lead, window)
         for message, time in zip(messages, clock, strict=True):
             local = send_at(date, time, window, zone)
             body, size = filler.fill(message.template)

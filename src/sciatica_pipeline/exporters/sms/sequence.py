@@ -11,6 +11,7 @@ the opt-out line. See docs/sms.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -72,8 +73,9 @@ class PlanSequence:
     plan: Plan
     messages: tuple[Message, ...]
     left_out: tuple[str, ...]
-    #: The messages grouped by the plan day they go out on (day 0 is the first), in order.
-    by_day: tuple[tuple[int, tuple[Message, ...]], ...] = field(
+    #: The messages grouped by the plan day they go out on, in order: how far the day is
+    #: from the plan's first, its messages, and the daily session each message goes before.
+    by_day: tuple[tuple[dt.timedelta, tuple[Message, ...], tuple[int, ...]], ...] = field(
         init=False, repr=False, compare=False
     )
 
@@ -81,7 +83,10 @@ class PlanSequence:
         days: dict[int, list[Message]] = {}
         for message in self.messages:
             days.setdefault(message.slot.day, []).append(message)
-        grouped = tuple((day, tuple(group)) for day, group in days.items())
+        grouped = tuple(
+            (dt.timedelta(days=day), tuple(group), tuple(m.slot.session for m in group))
+            for day, group in days.items()
+        )
         object.__setattr__(self, "by_day", grouped)
 
 
