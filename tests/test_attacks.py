@@ -741,24 +741,52 @@ def test_a_run_in_this_process_leaves_no_spool_file_open(run: Run, tmp_path: Pat
 
 
 SLOW_FOR_ONE = """
+import signal
 import time
 from sciatica_pipeline import Artifact, Exporter, hookimpl
 
 
 class SlowForOne(Exporter):
     name = "slow-for-one"
-    description = "Never finishes for patient P-SLOW."
+    description = "Takes 5 seconds for patient P-SLOW."
     scopes = frozenset({"patient"})
 
     def render_patient(self, context):
-        while context.patient.id == "P-SLOW":
+        # 5 s for P-SLOW: ten times the limit, and a failure rather than a hang without it
+        deadline = time.monotonic() + 5
+        while context.patient.id == "P-SLOW" and time.monotonic() < deadline:
             time.sleep(0.01)
+        yield Artifact("note.txt", b"done", patient_facing=False)
+
+
+class Tamper(Exporter):
+    name = "a-tamper"
+    description = "Ignores the alarm signal from its render on."
+    scopes = frozenset({"patient"})
+
+    def render_patient(self, context):
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        yield Artifact("note.txt", b"tampered", patient_facing=False)
+
+
+class Pause(Exporter):
+    scopes = frozenset({"patient"})
+    description = "Takes 0.3 seconds."
+
+    def __init__(self, name):
+        self.name = name
+
+    def render_patient(self, context):
+        time.sleep(0.3)
         yield Artifact("note.txt", b"done", patient_facing=False)
 
 
 @hookimpl
 def register_exporters(register):
     register(SlowForOne())
+    register(Tamper())
+    register(Pause("pause-1"))
+    register(Pause("pause-2"))
 """
 
 
@@ -785,4 +813,33 @@ def test_a_patients_render_is_bounded_in_time_and_the_run_goes_on(run: Run, tmp_
     assert "it took longer than 0.5 seconds" in result.stderr
     assert (out / "P-SLOW" / "ics" / "reminders.ics").exists()
     assert (out / "P-FAST" / "slow-for-one" / "note.txt").read_bytes() == b"done"
+    assert signal.getsignal(signal.SIGALRM) == before
+
+
+@pytest.mark.parametrize(
+    ("formats", "code", "expected"),
+    [
+        # each render has a limit of its own: two of 0.3 s pass a limit of 0.5 s
+        (["pause-1", "pause-2"], 0, None),
+        # a render that ignores the alarm does not lift the limit of the next one
+        (["a-tamper", "slow-for-one"], 1, "it took longer than 0.5 seconds"),
+    ],
+)
+def test_each_render_has_its_own_limit_whatever_the_one_before_did(
+    run: Run, tmp_path: Path, formats: list[str], code: int, expected: str | None
+) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "slow.py").write_text(SLOW_FOR_ONE)
+    source = tmp_path / "patients.csv"
+    source.write_text(HEADER + "P-SLOW,sciatica-plan,2027-03-08,Europe/London,08:00;18:00,,,,\n")
+    before = signal.getsignal(signal.SIGALRM)
+    args = [arg for name in formats for arg in ("-f", name)]
+    result = run(
+        "--plugins-dir", str(plugins), "--render-timeout", "0.5", "patients", str(source),
+        "--content", str(CONTENT), "--out", str(tmp_path / "out"), "-j", "1", *args,
+    )  # fmt: skip
+    assert result.exit_code == code, result.stderr
+    if expected:
+        assert expected in result.stderr
     assert signal.getsignal(signal.SIGALRM) == before

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
@@ -109,3 +110,21 @@ def test_a_line_of_one_octet_characters_folds_as_icalendar_folds_it(line: str) -
     # over characters: escapes' starts that would end a piece move to the next, as there.
     assert fold(line, object()) == icalendar_fold(line)
     assert fold("DESCRIPTION:" + line, object(), RECENT) == icalendar_fold("DESCRIPTION:" + line)
+
+
+def test_an_icalendar_that_folds_otherwise_folds_every_line_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before icalendar 7.3 a backslash could end a piece; an icalendar whose fold of the
+    # probes differs from the slices folds every line itself.
+    def plain_slices(line: str) -> list[str]:
+        return [line[i : i + 74] for i in range(0, len(line), 74)] or [""]
+
+    monkeypatch.setattr(ics_fold, "_ascii_pieces", plain_slices)
+    ics_fold._slices_agree.cache_clear()
+    try:
+        assert not ics_fold._slices_agree()
+        for line in ics_fold._PROBES:
+            assert fold(line, object()) == icalendar_fold(line)
+    finally:
+        ics_fold._slices_agree.cache_clear()

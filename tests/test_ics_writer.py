@@ -360,3 +360,18 @@ def test_a_hand_made_schedule_gets_its_own_session_texts(bundle: Bundle) -> None
     assert other == session_description(bundle, fewer, patient, Memo())
     assert other != first
     assert series.exercises[1].exercise.name not in other
+
+
+def test_a_pattern_is_not_made_where_icalendar_converts_a_date_time_to_utc() -> None:
+    # Africa/Sao_Tome was at UTC in 2001-2011, the years of the stand-ins, but not in 2018:
+    # DTSTAMP, which icalendar converts to UTC, only looks written as given there. The
+    # stand-in written in Asia/Tokyo shows the conversion, and no pattern is made.
+    def stamped(values: tuple[Value, ...]) -> Node:
+        stamp, uid = values
+        return Node("VEVENT", (("DTSTAMP", stamp), ("UID", uid), ("SUMMARY", "Back exercises")))
+
+    zone = ZoneInfo("Africa/Sao_Tome")
+    memo = Memo()
+    for when in (dt.datetime(2005, 1, 1, 9, tzinfo=zone), dt.datetime(2018, 6, 1, 9, tzinfo=zone)):
+        item = Shaped(("stamped",), stamped, (when, "abc@example.org"))
+        assert ics_writer.Writer(memo).shaped(item) == reference(item.node())

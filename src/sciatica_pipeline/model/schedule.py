@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from sciatica_pipeline.model.content import Bundle, Checkpoint, Dosage, Exercise, Phase, Plan
@@ -140,23 +139,34 @@ def due_in_session(
     )
 
 
-@lru_cache(maxsize=64)
-def _phase_sessions(
-    bundle: Same, phase: Same, sessions: int
-) -> tuple[tuple[dt.timedelta, dt.timedelta], tuple[tuple[ScheduledExercise, ...], ...]]:
+_PhaseSessions = tuple[tuple[dt.timedelta, dt.timedelta], tuple[tuple[ScheduledExercise, ...], ...]]
+
+
+@lru_cache(maxsize=2)
+def _phases_of(bundle: Same) -> dict[tuple[Same, int], _PhaseSessions]:
+    """The phases made for one bundle so far: kept for the last two bundles only, so an
+    earlier bundle (a test's, a reloaded one) is not held in memory."""
+    return {}
+
+
+def _phase_sessions(bundle: Bundle, phase: Phase, sessions: int) -> _PhaseSessions:
     """What a phase is for every patient with this many sessions a day: its first and last
     day from the plan's start, and each session's exercises (the same objects for every
     patient, so what is keyed by them is found at once)."""
-    content, stage = cast(Bundle, bundle.value), cast(Phase, phase.value)
-    exercises = tuple(
-        ScheduledExercise(content.exercises[rx.exercise], content.dosage_in(rx))
-        for rx in stage.exercises
-    )
-    days = (
-        dt.timedelta(weeks=stage.week_from - 1),
-        dt.timedelta(weeks=stage.week_to, days=-1),
-    )
-    return days, tuple(due_in_session(exercises, index) for index in range(sessions))
+    made = _phases_of(Same(bundle))
+    key = (Same(phase), sessions)
+    found = made.get(key)
+    if found is None:
+        exercises = tuple(
+            ScheduledExercise(bundle.exercises[rx.exercise], bundle.dosage_in(rx))
+            for rx in phase.exercises
+        )
+        days = (
+            dt.timedelta(weeks=phase.week_from - 1),
+            dt.timedelta(weeks=phase.week_to, days=-1),
+        )
+        found = made[key] = (days, tuple(due_in_session(exercises, i) for i in range(sessions)))
+    return found
 
 
 def schedule(bundle: Bundle, patient: Patient) -> Schedule:
@@ -165,10 +175,9 @@ def schedule(bundle: Bundle, patient: Patient) -> Schedule:
     zone = patient.zone
     times = patient.session_times
     labels = session_labels(times)
-    content = Same(bundle)
     series = []
     for phase in plan.phases:
-        (first, last), due = _phase_sessions(content, Same(phase), len(times))
+        (first, last), due = _phase_sessions(bundle, phase, len(times))
         first_day, last_day = patient.start_date + first, patient.start_date + last
         for index, (time, label) in enumerate(zip(times, labels, strict=True)):
             if due[index]:

@@ -53,17 +53,18 @@ class RenderTimer:
     Outside the main thread the renders run without a limit, as with `time_limit`.
     """
 
-    __slots__ = ("_previous", "_usable", "render", "seconds")
+    __slots__ = ("_handler", "_previous", "_usable", "render", "seconds")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._usable = _usable(seconds)
         self._previous: Any = None
+        self._handler = self._expire  # one bound method, so it is known again by identity
         self.render = _Armed(self)
 
     def __enter__(self) -> RenderTimer:
         if self._usable:
-            self._previous = signal.signal(signal.SIGALRM, self._expire)
+            self._previous = signal.signal(signal.SIGALRM, self._handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -86,6 +87,10 @@ class _Armed:
     def __enter__(self) -> None:
         timer = self._timer
         if timer._usable:
+            # A render before may have put another handler in (or ignored the signal), which
+            # would lift this render's limit or kill the process: ours goes back first.
+            if signal.getsignal(signal.SIGALRM) is not timer._handler:
+                signal.signal(signal.SIGALRM, timer._handler)
             signal.setitimer(signal.ITIMER_REAL, timer.seconds)
 
     def __exit__(self, *exc: object) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Hashable
+from functools import lru_cache
 from typing import Any
 
 from sciatica_pipeline.run.memo import Table
@@ -45,13 +46,33 @@ _ESCAPES = "\\^"
 
 def _icalendar_pieces(line: str) -> list[str]:
     """The pieces icalendar folds `line` into (`Contentline(line).to_ical()`, split)."""
-    if line.isascii():
+    if line.isascii() and _slices_agree():
         return _ascii_pieces(line)
+    return _folded_by_icalendar(line)
+
+
+def _folded_by_icalendar(line: str) -> list[str]:
     from icalendar.parser import Contentline
 
     content_line: Any = Contentline
     folded: bytes = content_line(line).to_ical()
     return folded.decode("utf-8").split(SEPARATOR)
+
+
+#: Lines whose folds tell icalendar's rules apart: an escape's start just before a fold, a
+#: caret there, and a line that ends exactly on a piece.
+_PROBES = (
+    "DESCRIPTION:" + "a" * 61 + "\\,b" + "c" * 100,
+    "X-NOTE;X-P=a" + "b" * 61 + "^^" + "c" * 100,
+    "D" * 74 * 3,
+)
+
+
+@lru_cache(maxsize=1)
+def _slices_agree() -> bool:
+    """Whether the installed icalendar folds as `_ascii_pieces` does: older releases cut a
+    backslash from its character, and then icalendar folds every line itself."""
+    return all(_ascii_pieces(line) == _folded_by_icalendar(line) for line in _PROBES)
 
 
 def _ascii_pieces(line: str) -> list[str]:
