@@ -190,10 +190,8 @@ class Outgoing:
     def __post_init__(self) -> None:
         utc = self.local.astimezone(dt.UTC)
         object.__setattr__(self, "utc", utc)
-        # `2027-03-08T13:00:00+00:00` less its offset: isoformat without arguments is the
-        # fastest way to these digits (whole seconds are what a send time holds).
-        text = utc.isoformat()[:19] if not utc.microsecond else utc.isoformat("T", "seconds")[:19]
-        object.__setattr__(self, "utc_text", text + "Z")
+        # `2027-03-08T13:00:00+00:00` less its offset
+        object.__setattr__(self, "utc_text", _seconds(utc)[:19] + "Z")
 
 
 def outgoing(
