@@ -121,11 +121,15 @@ def session_labels(times: tuple[dt.time, ...]) -> tuple[str, ...]:
     return tuple(labels)
 
 
+def phase_offsets(phase: Phase) -> tuple[dt.timedelta, dt.timedelta]:
+    """How far the first and the last day of a phase are from the plan's first day."""
+    return dt.timedelta(weeks=phase.week_from - 1), dt.timedelta(weeks=phase.week_to, days=-1)
+
+
 def phase_days(plan_start: dt.date, phase: Phase) -> tuple[dt.date, dt.date]:
     """The first and last day of a phase for a plan starting on `plan_start`."""
-    first = plan_start + dt.timedelta(weeks=phase.week_from - 1)
-    last = plan_start + dt.timedelta(weeks=phase.week_to, days=-1)
-    return first, last
+    first, last = phase_offsets(phase)
+    return plan_start + first, plan_start + last
 
 
 def due_in_session(
@@ -161,11 +165,8 @@ def _phase_sessions(bundle: Bundle, phase: Phase, sessions: int) -> _PhaseSessio
             ScheduledExercise(bundle.exercises[rx.exercise], bundle.dosage_in(rx))
             for rx in phase.exercises
         )
-        days = (
-            dt.timedelta(weeks=phase.week_from - 1),
-            dt.timedelta(weeks=phase.week_to, days=-1),
-        )
-        found = made[key] = (days, tuple(due_in_session(exercises, i) for i in range(sessions)))
+        due = tuple(due_in_session(exercises, i) for i in range(sessions))
+        found = made[key] = (phase_offsets(phase), due)
     return found
 
 
