@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import errno
 import os
+import pickle
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sciatica_pipeline.run.spool import Spool, copy_spooled
+from sciatica_pipeline.plugins.exporter import RunFile, RunPart
+from sciatica_pipeline.run.runfiles import RunFiles
+from sciatica_pipeline.run.spool import Spool, Spooled, copy_spooled
 
 
 def _assemble(folder: Path, parts: list[tuple[str, bytes]]) -> bytes:
@@ -103,3 +106,62 @@ def test_a_closed_spool_starts_new_files(tmp_path: Path) -> None:
     assert (tmp_path / first.spool).read_bytes() == b"one\n"
     assert (tmp_path / second.spool).read_bytes() == b"two\n"
     spool.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["1-0.part", "2-0.part", None]), st.binary(max_size=200)),
+        max_size=40,
+    )
+)
+def test_the_run_file_has_every_part_in_order_with_one_copy_a_range(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[tuple[str | None, bytes]]
+) -> None:
+    # Two workers' spool files (and parts that come as bytes): each worker's parts follow
+    # one another in its file, so a run of them from one worker is one range to copy.
+    out = tmp_path_factory.mktemp("run")
+    files = RunFiles(out, {"fhir": [RunFile("Patient.ndjson", header=b"H", footer=b"F")]})
+    ends: dict[str, int] = {}
+    copies: list[int] = []
+
+    def counted(source: int, target: int, offset: int, length: int) -> None:
+        copies.append(length)
+        copy_spooled(source, target, offset, length)
+
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("sciatica_pipeline.run.runfiles.copy_spooled", counted)
+            for spool, data in parts:
+                if spool is None:
+                    files.add("fhir", [RunPart("Patient.ndjson", data)])
+                    continue
+                with (files.spool_folder / spool).open("ab") as handle:
+                    handle.write(data)
+                offset = ends.get(spool, 0)
+                ends[spool] = offset + len(data)
+                files.add("fhir", [Spooled("Patient.ndjson", spool, offset, len(data))])
+            files.finish()
+    except BaseException:
+        files.abort()
+        raise
+    written = (out / "_run" / "fhir" / "Patient.ndjson").read_bytes()
+    assert written == b"H" + b"".join(data for _, data in parts) + b"F"
+    # One copy for each run of parts from the same spool file, not one a part.
+    runs = [
+        s for i, (s, _) in enumerate(parts) if s is not None and (i == 0 or parts[i - 1][0] != s)
+    ]
+    assert len(copies) == len(runs)
+
+
+def test_parts_and_outcomes_pickle_as_calls_with_their_fields() -> None:
+    from sciatica_pipeline.run.roster import Outcome
+
+    part = RunPart("gateway.csv", b"line\r\n", "2027-01-01T09:00:00Z")
+    spooled = Spooled("Patient.ndjson", "12-0.part", 5, 7)
+    outcome = Outcome(
+        "P-1", 3, None, ("no sms: why",), (), (("sms", (part,)), ("fhir", (spooled,)))
+    )
+    for item in (part, spooled, outcome):
+        assert type(item).__reduce__(item)[0] is type(item)
+        assert pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)) == item

@@ -4,10 +4,13 @@ immutable values (compared and hashed by content)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import fields
+from operator import attrgetter
 from typing import Any, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
+C = TypeVar("C", bound=type)
 
 
 class FrozenMap(Mapping[K, V]):
@@ -57,3 +60,23 @@ class FrozenMap(Mapping[K, V]):
 def frozen(items: Mapping[K, V]) -> FrozenMap[K, V]:
     """`items` as a FrozenMap (itself when it already is one)."""
     return items if isinstance(items, FrozenMap) else FrozenMap(items)
+
+
+def pickled_as_call(cls: C) -> C:
+    """Make a slotted dataclass pickle as a call of the class with its fields, in order.
+
+    dataclasses pickles a slotted class with a `__getstate__` and a `__setstate__` that look
+    up the class's fields for every object. The parts and outcomes of a patient cross from a
+    worker to the main process by the dozen, and that lookup was most of their cost: 36 parts
+    took 135 µs to pickle and 149 µs to unpickle, 39 and 47 µs as calls."""
+    names = tuple(f.name for f in fields(cls))
+    if len(names) < 2 or any(not f.init for f in fields(cls)):
+        # attrgetter gives a tuple for two names or more; __init__ must take every field
+        raise TypeError(f"{cls.__name__} needs two fields or more, all taken by __init__")
+    values = attrgetter(*names)
+
+    def __reduce__(self: Any) -> tuple[Any, ...]:
+        return (cls, values(self))
+
+    setattr(cls, "__reduce__", __reduce__)  # noqa: B010 - mypy refuses assigning a method
+    return cls

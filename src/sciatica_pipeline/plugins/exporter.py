@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, get_args
 
 from sciatica_pipeline.model.content import Bundle
-from sciatica_pipeline.model.frozen import FrozenMap, frozen
+from sciatica_pipeline.model.frozen import FrozenMap, frozen, pickled_as_call
 from sciatica_pipeline.run.memo import Memo
 
 if TYPE_CHECKING:
@@ -136,6 +136,7 @@ class RunFile:
     ordered: bool = False
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class RunPart:
     """One patient's lines of a run file.

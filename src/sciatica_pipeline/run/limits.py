@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+try:
+    # The C function: `signal.getsignal` looks our handler up among the Handlers enum first,
+    # and that failed lookup cost 5.6 µs, asked before every render (0.06 µs here).
+    from _signal import getsignal as _handler_of  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - not CPython
+    _handler_of = signal.getsignal
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -89,7 +96,7 @@ class _Armed:
         if timer._usable:
             # A render before may have put another handler in (or ignored the signal), which
             # would lift this render's limit or kill the process: ours goes back first.
-            if signal.getsignal(signal.SIGALRM) is not timer._handler:
+            if _handler_of(signal.SIGALRM) is not timer._handler:
                 signal.signal(signal.SIGALRM, timer._handler)
             signal.setitimer(signal.ITIMER_REAL, timer.seconds)
 

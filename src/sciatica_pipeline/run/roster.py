@@ -18,6 +18,7 @@ from pathlib import Path
 from sciatica_pipeline.errors import PipelineError
 from sciatica_pipeline.inputs.patients import PatientRecord
 from sciatica_pipeline.model.content import Bundle
+from sciatica_pipeline.model.frozen import pickled_as_call
 from sciatica_pipeline.model.patient import Patient
 from sciatica_pipeline.model.schedule import schedule
 from sciatica_pipeline.plugins.exporter import (
@@ -69,6 +70,7 @@ class PatientRun:
         return any(serves(e, "patient") for e, _ in self.exporters)
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What happened to one patient: files written, formats skipped or failed, or why

@@ -106,6 +106,10 @@ class RunFiles:
         self.spool_folder = self.staging / ".spool"
         self._spools: dict[str, int] = {}  # spool file name -> open descriptor
         self._streams: dict[tuple[str, str], int] = {}  # unordered file -> open descriptor
+        # Unordered file -> the spooled bytes not yet copied into it: [spool, offset, length].
+        # A worker spools a batch of patients one after the other, so their parts are one
+        # range of its spool file, copied in one call instead of one a patient.
+        self._pending: dict[tuple[str, str], list[int]] = {}
         self._ordered: dict[tuple[str, str], _Ordered] = {}
         self._files: dict[tuple[str, str], RunFile] = {}
         self._artifacts: dict[str, list[Artifact]] = {}
@@ -186,14 +190,13 @@ class RunFiles:
             for number, part in enumerate(parts):
                 key = (name, part.path)
                 if isinstance(part, Spooled):
-                    copy_spooled(
-                        self._spool(part.spool), self._streams[key], part.offset, part.length
-                    )
+                    self._copy_later(key, self._spool(part.spool), part.offset, part.length)
                     continue
                 ordered = self._ordered.get(key)
                 if ordered is not None:
                     ordered.add((part.key, self._arrivals, number, part.data))
                 else:
+                    self._copy_pending(key)
                     _write_all(self._streams[key], part.data)
         except OSError as exc:
             self.abort()
@@ -203,6 +206,7 @@ class RunFiles:
         """Complete every file and put the run folder in place; returns the files' paths."""
         try:
             for key, fd in self._streams.items():
+                self._copy_pending(key)
                 _write_all(fd, self._files[key].footer)
             self._close()
             shutil.rmtree(self.spool_folder, ignore_errors=True)
@@ -234,6 +238,21 @@ class RunFiles:
         self._close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    def _copy_later(self, key: tuple[str, str], spool: int, offset: int, length: int) -> None:
+        """Copy these spooled bytes into the file `key` after those pending for it: now if
+        they do not follow them in the same spool file, else with them."""
+        pending = self._pending.get(key)
+        if pending is not None and pending[0] == spool and pending[1] + pending[2] == offset:
+            pending[2] += length
+            return
+        self._copy_pending(key)
+        self._pending[key] = [spool, offset, length]
+
+    def _copy_pending(self, key: tuple[str, str]) -> None:
+        pending = self._pending.pop(key, None)
+        if pending is not None:
+            copy_spooled(pending[0], self._streams[key], pending[1], pending[2])
+
     def _spool(self, name: str) -> int:
         fd = self._spools.get(name)
         if fd is None:
@@ -245,6 +264,7 @@ class RunFiles:
             os.close(fd)
         self._streams = {}
         self._spools = {}
+        self._pending = {}
 
 
 def _write_all(fd: int, data: bytes) -> None:

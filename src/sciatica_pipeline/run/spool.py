@@ -1,9 +1,9 @@
 """Where a worker puts a patient's parts of the unordered run files (the EHR's assignments,
 the FHIR Bulk Data files): appended to a spool file of its own, in the run's staging
 folder, instead of sent to the main process through a pipe. The main process then copies
-each patient's bytes into the run file in the patients' order, inside the kernel
-(`os.copy_file_range`), so the parts, about 125 KB a patient with FHIR, are never pickled,
-piped, unpickled and written again.
+the bytes into the run file in the patients' order, inside the kernel (`os.copy_file_range`,
+one call for each run of patients from the same worker), so the parts, about 125 KB a
+patient with FHIR, are never pickled, piped, unpickled and written again.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sciatica_pipeline.model.frozen import pickled_as_call
+
 #: The names `Spool` gives its files: `<process id>-<number>.part`.
 SPOOL_NAME = re.compile(r"[0-9]+-[0-9]+\.part")
 #: The errors by which `copy_file_range` says it cannot copy between these two files (other
@@ -23,6 +25,7 @@ _CANNOT_COPY_HERE = frozenset(
 )
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Spooled:
     """One patient's part of an unordered run file, waiting in a worker's spool file.

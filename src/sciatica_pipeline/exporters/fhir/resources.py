@@ -353,8 +353,13 @@ def fill_resources(fill: PatientFill, reference: Reference) -> list[tuple[str, s
     for template, request_id, own in fill.requests:
         values |= own
         requests.append(("ServiceRequest", request_id, template.fill(values)))
-    # CarePlan.activity.reference is a Reference: {"reference": {"reference": ...}}.
-    activity = dumps([{"reference": {"reference": reference(t, i)}} for t, i, _ in requests])
+    # CarePlan.activity.reference is a Reference: {"reference": {"reference": ...}}. The
+    # references are a type and a uuid, which JSON writes as they are: joined, not dumped.
+    activity = (
+        "["
+        + ",".join(f'{{"reference":{{"reference":"{reference(t, i)}"}}}}' for t, i, _ in requests)
+        + "]"
+    )
     values |= {
         "id": f'"{ids["CarePlan"]}"',
         "start": fill.first_day,
