@@ -3,16 +3,15 @@ as plain text and as a gateway file (CSV or JSON Lines)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from sciatica_pipeline.errors import PipelineError
+from sciatica_pipeline.exporters.csv_lines import csv_lines
 from sciatica_pipeline.exporters.region import emergency_line, patient_region
 from sciatica_pipeline.exporters.sms.check import sendable
 from sciatica_pipeline.exporters.sms.encoding import GSM7_SINGLE, SmsCount, count
@@ -293,27 +292,7 @@ def gateway_header(fmt: Format) -> bytes:
     """What a gateway file starts with: the CSV header row (JSON Lines have none)."""
     if fmt == "jsonl":
         return b""
-    return _csv_line(GATEWAY_COLUMNS)
-
-
-def _csv_line(row: Sequence[str | int]) -> bytes:
-    return _csv_lines([row])[0]
-
-
-def _csv_lines(rows: Iterable[Sequence[str | int]]) -> list[bytes]:
-    """Each row as its own CSV line, written by one writer (one per row cost more than the
-    row itself)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    ends = []
-    for row in rows:
-        writer.writerow(row)
-        ends.append(buffer.tell())
-    text, lines, start = buffer.getvalue(), [], 0
-    for end in ends:
-        lines.append(text[start:end].encode())
-        start = end
-    return lines
+    return csv_lines([GATEWAY_COLUMNS])[0]
 
 
 def gateway_lines(patient: Patient, messages: list[Outgoing], fmt: Format) -> list[bytes]:
@@ -326,7 +305,7 @@ def gateway_lines(patient: Patient, messages: list[Outgoing], fmt: Format) -> li
             ).encode()
             for r in rows
         ]
-    return _csv_lines(rows)
+    return csv_lines(rows)
 
 
 def patient_text(
