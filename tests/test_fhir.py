@@ -294,6 +294,8 @@ def test_ids_are_stable_uuid5s(bundle: Bundle, patients: list[Patient]) -> None:
     ids = {e["resource"]["id"] for e in json.loads(render(bundle, patient))["entry"]}
     moved_ids = {e["resource"]["id"] for e in json.loads(render(bundle, moved))["entry"]}
     assert ids == moved_ids, "a re-dated plan updates the same resources"
+    document = json.loads(render(bundle, patient))
+    assert document["id"] == resource_id(bundle, plan, patient, "Bundle")
 
 
 def test_the_identifier_system_is_an_option(

@@ -16,7 +16,7 @@ from sciatica_pipeline.plugins.exporter import Artifact, BuildContext, Exporter,
 from sciatica_pipeline.plugins.manager import PLUGIN_FAILURES
 from sciatica_pipeline.run.limits import Limits, time_limit
 from sciatica_pipeline.run.memo import Memo
-from sciatica_pipeline.run.writer import MANIFEST, safe_relative_path, write_tree
+from sciatica_pipeline.run.writer import MANIFEST, safe_parts, write_tree
 
 
 class ExportError(PipelineError):
@@ -104,7 +104,7 @@ def artifact_problem(artifacts: Sequence[object], max_bytes: int = 0) -> str | N
                 f"its file {artifact.path} is {len(artifact.data) >> 20} MiB, more than the "
                 f"limit of {max_bytes >> 20} MiB (raise --max-file-mb if it must be)"
             )
-        if safe_relative_path(artifact.path) is None:
+        if safe_parts(artifact.path) is None:  # the verdict, without making the path
             return f"the path {artifact.path!r} is not a relative path inside its folder"
         if artifact.path in seen:
             return f"it returned two files named {artifact.path!r}"

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import ClassVar
 
 from sciatica_pipeline.errors import PipelineError
-from sciatica_pipeline.exporters.fhir.codes import DEFAULT_IDENTIFIER_SYSTEM, resource_id
+from sciatica_pipeline.exporters.fhir.codes import DEFAULT_IDENTIFIER_SYSTEM
 from sciatica_pipeline.exporters.fhir.resources import (
     RESOURCE_TYPES,
+    PatientFill,
     PlanParts,
-    Reference,
     bundle_json,
     bundle_reference,
     fill_resources,
@@ -73,14 +73,12 @@ def _parts(context: PatientContext, memo: Memo) -> PlanParts:
 FILLS_SIZE = 4
 
 
-def _resources(
-    context: PatientContext, memo: Memo, reference: Reference
-) -> list[tuple[str, str, str]]:
-    fill = memo.table("fhir.fill", maxsize=FILLS_SIZE).get(
+def _fill(context: PatientContext, memo: Memo) -> PatientFill:
+    fill: PatientFill = memo.table("fhir.fill", maxsize=FILLS_SIZE).get(
         (context.patient, identifier_system(context.options)),
         lambda: patient_fill(context.bundle, context.schedule, _parts(context, memo)),
     )
-    return fill_resources(fill, reference)
+    return fill
 
 
 def resources_by_type(context: PatientContext, memo: Memo) -> dict[str, list[bytes]]:
@@ -92,18 +90,17 @@ def resources_by_type(context: PatientContext, memo: Memo) -> dict[str, list[byt
     :param memo: the run's memo, in which the plan's shared parts are made once.
     """
     out: dict[str, list[bytes]] = {kind: [] for kind in RESOURCE_TYPES}
-    for kind, _, data in _resources(context, memo, relative_reference):
+    for kind, _, data in fill_resources(_fill(context, memo), relative_reference):
         out[kind].append(data.encode("utf-8") + b"\n")
     return out
 
 
 def bundle_bytes(context: PatientContext, memo: Memo) -> bytes:
     """The patient's `bundle.json`: a FHIR R4 `collection` Bundle, compact JSON."""
-    plan, patient = context.schedule.plan, context.patient
-    bundle_id = resource_id(context.bundle, plan, patient, "Bundle")
+    fill = _fill(context, memo)
     timestamp = context.build_time.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    resources = _resources(context, memo, bundle_reference)
-    return (bundle_json(bundle_id, timestamp, resources) + "\n").encode("utf-8")
+    resources = fill_resources(fill, bundle_reference)
+    return (bundle_json(fill.ids["Bundle"], timestamp, resources) + "\n").encode("utf-8")
 
 
 class FhirBundle(Exporter):

@@ -302,7 +302,8 @@ def patient_fill(bundle: Bundle, schedule: Schedule, parts: PlanParts) -> Patien
     are most of a patient's cost)."""
     plan, patient = schedule.plan, schedule.patient
     make_id = PatientIds(bundle, plan, patient)
-    ids = {kind: make_id(kind) for kind in ("Patient", "Condition", "CarePlan")}
+    # The Bundle's id is `resource_id(..., "Bundle")`, made here with the others.
+    ids = {kind: make_id(kind) for kind in ("Patient", "Condition", "CarePlan", "Bundle")}
     # The patient's own sessions: the local times each exercise of each phase is done at.
     sessions: dict[tuple[int, str], list[str]] = {}
     days: dict[int, tuple[str, str]] = {}
