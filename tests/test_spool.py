@@ -3,15 +3,19 @@ and in place, whatever order the processes wrote them in, with or without copy_f
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import errno
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sciatica_pipeline.model.frozen import pickled_as_call
 from sciatica_pipeline.plugins.exporter import RunFile, RunPart
 from sciatica_pipeline.run.runfiles import RunFiles
 from sciatica_pipeline.run.spool import Spool, Spooled, copy_spooled
@@ -108,22 +112,26 @@ def test_a_closed_spool_starts_new_files(tmp_path: Path) -> None:
     spool.close()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["1-0.part", "2-0.part", None]), st.binary(max_size=200)),
+        st.tuples(
+            st.sampled_from(["1-0.part", "2-0.part", None]), st.binary(max_size=200), st.booleans()
+        ),
         max_size=40,
     )
 )
 def test_the_run_file_has_every_part_in_order_with_one_copy_a_range(
-    tmp_path_factory: pytest.TempPathFactory, parts: list[tuple[str | None, bytes]]
+    tmp_path_factory: pytest.TempPathFactory, parts: list[tuple[str | None, bytes, bool]]
 ) -> None:
-    # Two workers' spool files (and parts that come as bytes): each worker's parts follow
-    # one another in its file, so a run of them from one worker is one range to copy.
+    # Two workers' spool files, and parts that come as bytes (None). Each worker's parts
+    # follow one another in its file, so a run of them from one worker is one range to copy;
+    # but a patient whose parts were spooled and then refused (False) leaves a gap there.
     out = tmp_path_factory.mktemp("run")
     files = RunFiles(out, {"fhir": [RunFile("Patient.ndjson", header=b"H", footer=b"F")]})
     ends: dict[str, int] = {}
     copies: list[int] = []
+    expected_copies, pending = 0, None
 
     def counted(source: int, target: int, offset: int, length: int) -> None:
         copies.append(length)
@@ -132,26 +140,28 @@ def test_the_run_file_has_every_part_in_order_with_one_copy_a_range(
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("sciatica_pipeline.run.runfiles.copy_spooled", counted)
-            for spool, data in parts:
+            for spool, data, accepted in parts:
                 if spool is None:
-                    files.add("fhir", [RunPart("Patient.ndjson", data)])
+                    if accepted:
+                        files.add("fhir", [RunPart("Patient.ndjson", data)])
+                        pending = None
                     continue
                 with (files.spool_folder / spool).open("ab") as handle:
                     handle.write(data)
                 offset = ends.get(spool, 0)
                 ends[spool] = offset + len(data)
-                files.add("fhir", [Spooled("Patient.ndjson", spool, offset, len(data))])
+                if accepted:
+                    files.add("fhir", [Spooled("Patient.ndjson", spool, offset, len(data))])
+                    expected_copies += pending != (spool, offset)
+                    pending = (spool, offset + len(data))
             files.finish()
     except BaseException:
         files.abort()
         raise
     written = (out / "_run" / "fhir" / "Patient.ndjson").read_bytes()
-    assert written == b"H" + b"".join(data for _, data in parts) + b"F"
-    # One copy for each run of parts from the same spool file, not one a part.
-    runs = [
-        s for i, (s, _) in enumerate(parts) if s is not None and (i == 0 or parts[i - 1][0] != s)
-    ]
-    assert len(copies) == len(runs)
+    assert written == b"H" + b"".join(data for _, data, accepted in parts if accepted) + b"F"
+    # One copy for each run of accepted parts that follow one another in a spool file.
+    assert len(copies) == expected_copies
 
 
 def test_parts_and_outcomes_pickle_as_calls_with_their_fields() -> None:
@@ -165,3 +175,47 @@ def test_parts_and_outcomes_pickle_as_calls_with_their_fields() -> None:
     for item in (part, spooled, outcome):
         assert type(item).__reduce__(item)[0] is type(item)
         assert pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)) == item
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Tagged(RunPart):
+    """A plugin's own kind of part."""
+
+    note: str = ""
+
+
+def test_a_subclass_of_a_part_keeps_its_type_and_fields() -> None:
+    for item in (Tagged("a.ndjson", b"{}\n", "k", "mine"), RunPart("a.ndjson", b"{}\n")):
+        back = pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        assert type(back) is type(item)
+        assert back == item
+        assert copy.deepcopy(item) == item
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"a": (int, dataclasses.field(kw_only=True)), "b": (int, 0)},
+        {"a": (int, 0), "b": (int, dataclasses.field(init=False, default=0))},
+        {"a": (int, 0)},
+    ],
+)
+def test_a_class_whose_init_is_not_its_fields_is_refused(fields: dict[str, Any]) -> None:
+    made = dataclasses.make_dataclass(
+        "Made", [(name, kind, value) for name, (kind, value) in fields.items()], frozen=True
+    )
+    with pytest.raises(TypeError, match="cannot be pickled as a call"):
+        pickled_as_call(made)
+
+
+def test_a_class_with_post_init_is_refused() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Counted:
+        a: int
+        b: int
+
+        def __post_init__(self) -> None:
+            object.__setattr__(self, "a", self.a + 1)
+
+    with pytest.raises(TypeError, match="__post_init__"):
+        pickled_as_call(Counted)

@@ -3,6 +3,8 @@ immutable values (compared and hashed by content)."""
 
 from __future__ import annotations
 
+import copyreg
+import inspect
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from operator import attrgetter
@@ -68,14 +70,29 @@ def pickled_as_call(cls: C) -> C:
     dataclasses pickles a slotted class with a `__getstate__` and a `__setstate__` that look
     up the class's fields for every object. The parts and outcomes of a patient cross from a
     worker to the main process by the dozen, and that lookup was most of their cost: 36 parts
-    took 135 µs to pickle and 149 µs to unpickle, 39 and 47 µs as calls."""
+    took 135 µs to pickle and 149 µs to unpickle, 39 and 47 µs as calls.
+
+    Only for classes whose `__init__` takes exactly their fields, each by position, and that
+    have no `__post_init__` (a call would run it again); a subclass (a plugin's own part,
+    say) is still pickled as dataclasses pickles it, keeping its type and fields."""
     names = tuple(f.name for f in fields(cls))
-    if len(names) < 2 or any(not f.init for f in fields(cls)):
-        # attrgetter gives a tuple for two names or more; __init__ must take every field
-        raise TypeError(f"{cls.__name__} needs two fields or more, all taken by __init__")
+    parameters = list(inspect.signature(cls).parameters.values())
+    if (
+        len(names) < 2  # attrgetter gives a tuple for two names or more
+        or tuple(p.name for p in parameters) != names
+        or any(p.kind is not p.POSITIONAL_OR_KEYWORD for p in parameters)
+        or hasattr(cls, "__post_init__")
+    ):
+        raise TypeError(
+            f"{cls.__name__} cannot be pickled as a call: its __init__ must take its two or "
+            "more fields, each by position, and nothing else, and it may have no __post_init__"
+        )
     values = attrgetter(*names)
+    new_object = getattr(copyreg, "__newobj__")  # noqa: B009 - missing from the type stubs
 
     def __reduce__(self: Any) -> tuple[Any, ...]:
+        if type(self) is not cls:
+            return (new_object, (type(self),), self.__getstate__())
         return (cls, values(self))
 
     setattr(cls, "__reduce__", __reduce__)  # noqa: B010 - mypy refuses assigning a method
