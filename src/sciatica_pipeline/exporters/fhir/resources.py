@@ -379,13 +379,6 @@ def fill_resources(fill: PatientFill, reference: Reference) -> list[tuple[str, s
     ]
 
 
-def patient_resources(
-    bundle: Bundle, schedule: Schedule, parts: PlanParts, reference: Reference
-) -> list[tuple[str, str, str]]:
-    """Every resource of one patient as (type, id, compact JSON), in `RESOURCE_TYPES` order."""
-    return fill_resources(patient_fill(bundle, schedule, parts), reference)
-
-
 def bundle_json(bundle_id: str, timestamp: str, resources: list[tuple[str, str, str]]) -> str:
     """A `collection` Bundle of the resources, serialised as `dumps` would write it."""
     entries = ",".join(
