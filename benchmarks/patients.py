@@ -11,7 +11,9 @@ Each run is a fresh process that reports its own peak resident memory (ru_maxrss
 its largest worker, so the figures of one run do not leak into the next, and the CPU time of
 the main process and of the workers, user and system (the file system's share), per patient.
 The every-format run on 10,000 patients is made once more with the output in memory
-(/dev/shm), where there is such a folder, to tell the program's time from the disk's.
+(/dev/shm), where there is such a folder, to tell the program's time from the disk's. A fixed
+piece of Python work is timed before and after the runs: when the two differ, the machine's
+own speed changed while the figures were taken.
 """
 
 from __future__ import annotations
@@ -125,6 +127,32 @@ def run(count: int, tmp: Path, formats: tuple[str, ...] = ("ics",), where: str =
     )
 
 
+def reference_ms() -> float:
+    """The CPU time of a fixed piece of Python work of the kinds a run does (JSON, hashing,
+    zone conversion, text joins), in milliseconds: the least of three fresh processes.
+
+    This project's virtual machine runs the same code up to half as fast at some moments as
+    at others; the figure, taken before and after the runs, shows how much the machine
+    itself changed while they ran."""
+    return min(_reference_once() for _ in range(3))
+
+
+def _reference_once() -> float:
+    code = """
+import datetime as dt, hashlib, json, time
+from zoneinfo import ZoneInfo
+zone = ZoneInfo("Europe/Berlin")
+start = time.process_time()
+for i in range(20_000):
+    at = dt.datetime(2027, 1, 1 + i % 28, 8, tzinfo=zone).astimezone(dt.UTC)
+    text = json.dumps({"id": i, "at": at.isoformat(), "zone": "Europe/Berlin"}, sort_keys=True)
+    ",".join([hashlib.sha1(text.encode()).hexdigest(), text, f"{i:06d}"])
+print(time.process_time() - start)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return 1000 * float(done.stdout)
+
+
 #: A folder in memory, where there is one: the same run there shows how much of the time is the
 #: disk's. On a virtual disk, creating a file or folder can take 20 times longer after a large
 #: delete than on a quiet disk, so the figures on disk vary from run to run.
@@ -133,6 +161,7 @@ RAM = Path("/dev/shm")
 
 def main() -> None:
     every = ("ics", "csv", "sms", "fhir")
+    before = reference_ms()
     with tempfile.TemporaryDirectory() as tmp:
         for formats in (("ics",), every):
             for count in (1_000, 10_000):
@@ -140,6 +169,10 @@ def main() -> None:
     if RAM.is_dir() and os.access(RAM, os.W_OK):
         with tempfile.TemporaryDirectory(dir=RAM) as tmp:
             run(10_000, Path(tmp), every, where=" (output in RAM)")
+    print(
+        f"machine reference (a fixed piece of Python work, least of 3): {before:.0f} ms "
+        f"before the runs, {reference_ms():.0f} ms after"
+    )
 
 
 if __name__ == "__main__":
